@@ -1,0 +1,179 @@
+#include "workers.h"
+
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <new>
+#include <stdexcept>
+
+namespace spikegrad::addon {
+
+EngineWorker::EngineWorker(Napi::Env env, NetworkWrap* owner)
+    : Napi::AsyncWorker(env, "spikegrad"), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner) {
+  owner_ref_ = Napi::Persistent(owner->Value());
+}
+
+void EngineWorker::OnOK() {
+  owner_->release();
+  Napi::HandleScope scope(Env());
+  try {
+    deferred_.Resolve(build_result(Env()));
+  } catch (const Napi::Error& e) {
+    deferred_.Reject(e.Value());
+  }
+}
+
+void EngineWorker::OnError(const Napi::Error& error) {
+  owner_->release();
+  deferred_.Reject(error.Value());
+}
+
+Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) const {
+  Napi::Object out = Napi::Object::New(env);
+  const int B = batch_.size;
+  const int C = owner_->engine().spec().outputs;
+  if (r.has_loss) {
+    out.Set("loss", r.loss);
+    out.Set("crossEntropy", r.cross_entropy);
+    out.Set("regularization", r.regularization);
+    Napi::Array regs = Napi::Array::New(env, r.regularizer_losses.size());
+    for (std::size_t i = 0; i < r.regularizer_losses.size(); ++i) regs.Set(static_cast<uint32_t>(i), r.regularizer_losses[i]);
+    out.Set("regularizerLosses", regs);
+    out.Set("correct", r.correct);
+    out.Set("accuracy", static_cast<double>(r.correct) / B);
+  }
+  Napi::Int32Array predictions = Napi::Int32Array::New(env, B);
+  std::memcpy(predictions.Data(), r.predictions.data(), sizeof(std::int32_t) * B);
+  out.Set("predictions", predictions);
+  Napi::Float32Array logits = Napi::Float32Array::New(env, static_cast<std::size_t>(B) * C);
+  std::memcpy(logits.Data(), r.logits.data(), sizeof(float) * B * C);
+  out.Set("logits", logits);
+  Napi::Array counts = Napi::Array::New(env, r.spike_counts.size());
+  for (std::size_t l = 0; l < r.spike_counts.size(); ++l) {
+    Napi::Float32Array c = Napi::Float32Array::New(env, r.spike_counts[l].size());
+    std::memcpy(c.Data(), r.spike_counts[l].data(), sizeof(float) * r.spike_counts[l].size());
+    counts.Set(static_cast<uint32_t>(l), c);
+  }
+  out.Set("spikeCounts", counts);
+  return out;
+}
+
+void EngineWorker::guard(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::bad_alloc&) {
+    SetError("out of memory: the batch or the network is too large for this machine");
+  } catch (const std::exception& e) {
+    SetError(e.what());
+  } catch (...) {
+    SetError("unknown error in the spikegrad engine");
+  }
+}
+
+namespace {
+
+std::vector<const float*> const_pointers(const std::vector<float*>& v) {
+  return std::vector<const float*>(v.begin(), v.end());
+}
+
+}  // namespace
+
+// lossAndGradient(batch, weights: Float32Array[], gradients: Float32Array[], options)
+LossAndGradientWorker::LossAndGradientWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
+    : EngineWorker(info.Env(), owner) {
+  const auto& layout = owner->engine().parameters();
+  batch_ = read_batch(info[0], pins_);
+  weights_ = const_pointers(read_tensors(info[1], layout, "parameters", pins_));
+  gradients_ = read_tensors(info[2], layout, "gradients", pins_);
+  options_ = read_run_options(info[3]);
+}
+
+void LossAndGradientWorker::Execute() {
+  guard([&] { result_ = owner_->engine().loss_and_gradient(batch_, weights_, gradients_, options_); });
+}
+
+Napi::Object LossAndGradientWorker::build_result(Napi::Env env) { return summary_object(env, result_); }
+
+// forward(batch, weights, options, record?: { layers: number[], spikes: (Uint8Array|null)[],
+//         membrane: (Float32Array|null)[], readout: Float32Array|null })
+ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner) : EngineWorker(info.Env(), owner) {
+  const Engine& engine = owner->engine();
+  batch_ = read_batch(info[0], pins_);
+  weights_ = const_pointers(read_tensors(info[1], engine.parameters(), "parameters", pins_));
+  options_ = read_run_options(info[2]);
+  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
+    has_record_ = true;
+    const Napi::Object rec = expect_object(info[3], "record");
+    const Napi::Value layers = rec.Get("layers");
+    if (!layers.IsArray()) throw Napi::TypeError::New(info.Env(), "record.layers: expected an array of layer indices");
+    const Napi::Array larr = layers.As<Napi::Array>();
+    const Napi::Value spikes = rec.Get("spikes");
+    const Napi::Value membrane = rec.Get("membrane");
+    const int depth = static_cast<int>(engine.spec().layers.size());
+    const std::int64_t BT = static_cast<std::int64_t>(batch_.size) * batch_.steps;
+    for (uint32_t k = 0; k < larr.Length(); ++k) {
+      const Napi::Value lv = larr.Get(k);
+      if (!lv.IsNumber()) throw Napi::TypeError::New(info.Env(), "record.layers: expected numbers");
+      const double ld = lv.As<Napi::Number>().DoubleValue();
+      if (ld != static_cast<int>(ld) || ld < 0 || ld >= depth) {
+        throw Napi::RangeError::New(info.Env(), "record.layers[" + std::to_string(k) +
+                                                    "]: expected a hidden layer index in [0, " +
+                                                    std::to_string(depth) + ")");
+      }
+      const int l = static_cast<int>(ld);
+      const std::int64_t expected = BT * engine.spec().layers[l].size;
+      record_.layers.push_back(l);
+      std::uint8_t* sp = nullptr;
+      float* mem = nullptr;
+      if (spikes.IsArray() && k < spikes.As<Napi::Array>().Length()) {
+        const Napi::Value s = spikes.As<Napi::Array>().Get(k);
+        if (!s.IsNull() && !s.IsUndefined()) {
+          if (!s.IsTypedArray() || s.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+              static_cast<std::int64_t>(s.As<Napi::TypedArray>().ElementLength()) != expected) {
+            throw Napi::TypeError::New(info.Env(), "record.spikes[" + std::to_string(k) +
+                                                       "]: expected a Uint8Array of length size*steps*layerSize = " +
+                                                       std::to_string(expected));
+          }
+          pins_.add(s);
+          sp = s.As<Napi::Uint8Array>().Data();
+        }
+      }
+      if (membrane.IsArray() && k < membrane.As<Napi::Array>().Length()) {
+        const Napi::Value m = membrane.As<Napi::Array>().Get(k);
+        if (!m.IsNull() && !m.IsUndefined()) {
+          if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+              static_cast<std::int64_t>(m.As<Napi::TypedArray>().ElementLength()) != expected) {
+            throw Napi::TypeError::New(info.Env(), "record.membrane[" + std::to_string(k) +
+                                                       "]: expected a Float32Array of length size*steps*layerSize = " +
+                                                       std::to_string(expected));
+          }
+          pins_.add(m);
+          mem = m.As<Napi::Float32Array>().Data();
+        }
+      }
+      record_.spikes.push_back(sp);
+      record_.membrane.push_back(mem);
+    }
+    const Napi::Value readout = rec.Get("readout");
+    if (!readout.IsNull() && !readout.IsUndefined()) {
+      const std::int64_t expected = BT * engine.spec().outputs;
+      if (!readout.IsTypedArray() || readout.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+          static_cast<std::int64_t>(readout.As<Napi::TypedArray>().ElementLength()) != expected) {
+        throw Napi::TypeError::New(info.Env(), "record.readout: expected a Float32Array of length size*steps*outputs = " +
+                                                   std::to_string(expected));
+      }
+      pins_.add(readout);
+      record_.readout = readout.As<Napi::Float32Array>().Data();
+    }
+  }
+}
+
+void ForwardWorker::Execute() {
+  guard([&] {
+    result_ = owner_->engine().forward(batch_, weights_, options_, has_record_ ? &record_ : nullptr);
+  });
+}
+
+Napi::Object ForwardWorker::build_result(Napi::Env env) { return summary_object(env, result_); }
+
+}  // namespace spikegrad::addon

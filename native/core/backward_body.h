@@ -1,0 +1,203 @@
+// Backpropagation through time for one chunk of samples (a fixed range of the batch, independent of the thread
+// count). All layers go backward in time together; at each step n:
+//   A. dL/dS[n] of every layer: from the layer above (or the readout) at n+1 through its weights, from the
+//      layer's own recurrence (unless detached), from the reset (if differentiable), and from the regularizers.
+//      The products are small GEMMs over the chunk's samples: [chunk x above] x [above x size].
+//   B. weight gradients: every presynaptic event at step n adds the postsynaptic dL/dI[n+1] row to its own
+//      gradient row (event-driven, the same rows the forward pass added). They go into the chunk's private
+//      gradient partition, which the engine sums over chunks in a fixed order: bit-identical for any thread count.
+//   C. the adjoints of membrane and current step from n+1 to n through the surrogate derivative.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "pass_context.h"
+#include "simd/kernels.h"
+
+namespace spikegrad {
+
+// dL/dY[m] for class c of sample b coming straight from the time reduction (m in 1..T).
+SG_INLINE float readout_direct_gradient(const PassContext& ctx, int b, int c, int m) {
+  const std::int64_t i = static_cast<std::int64_t>(b) * ctx.outputs + c;
+  const float g = ctx.ws->dlogits[i];
+  switch (ctx.readout) {
+    case ReadoutReduction::Max: return m == ctx.ws->peak_step[i] ? g : 0.0f;
+    case ReadoutReduction::Sum: return g;
+    case ReadoutReduction::Mean: return g / static_cast<float>(ctx.steps);
+    case ReadoutReduction::Last: return m == ctx.steps ? g : 0.0f;
+  }
+  return 0.0f;
+}
+
+template <class Isa, SurrogateShape Shape>
+SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
+                                   float* gI, const float* gS) {
+  const int H = layer.size;
+  const int T = ctx.steps;
+  for (int r = 0; r < M; ++r) {
+    const std::int64_t base = (static_cast<std::int64_t>(b0 + r) * T + n) * H;
+    const std::uint8_t* spikes_n = layer.buffers->spikes.data() + base;
+    // At n = 0 the pre-reset value is 0, so U[0] = 0 whatever mask is passed as the previous step's.
+    const std::uint8_t* spikes_prev = n > 0 ? spikes_n - H : spikes_n;
+    lif_backward_step<Shape>(gU + static_cast<std::int64_t>(r) * H, gI + static_cast<std::int64_t>(r) * H,
+                             gS + static_cast<std::int64_t>(r) * H, layer.buffers->pre_reset.data() + base, spikes_n,
+                             spikes_prev, H, ctx.decays, ctx.surrogate);
+  }
+}
+
+template <class Isa>
+SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
+                                   float* gI, const float* gS) {
+  switch (ctx.surrogate.shape) {
+    case SurrogateShape::SuperSpike:
+      backward_layer_rows<Isa, SurrogateShape::SuperSpike>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+    case SurrogateShape::Sigmoid:
+      backward_layer_rows<Isa, SurrogateShape::Sigmoid>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+    case SurrogateShape::Esser:
+      backward_layer_rows<Isa, SurrogateShape::Esser>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+    case SurrogateShape::Exponential:
+      backward_layer_rows<Isa, SurrogateShape::Exponential>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+    case SurrogateShape::Gaussian:
+      backward_layer_rows<Isa, SurrogateShape::Gaussian>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+    case SurrogateShape::Zero:
+      backward_layer_rows<Isa, SurrogateShape::Zero>(ctx, layer, b0, M, n, gU, gI, gS);
+      break;
+  }
+}
+
+constexpr int kMaxLayers = 64;
+
+template <class Isa>
+SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* spike_list) {
+  const int b0 = ctx.chunk_begin[p];
+  const int M = ctx.chunk_begin[p + 1] - b0;
+  const int T = ctx.steps;
+  const int C = ctx.outputs;
+  const int L = static_cast<int>(ctx.layers.size());
+  const InputBatch& batch = *ctx.batch;
+  float* grads = ctx.ws->partitions.data() + static_cast<std::int64_t>(p) * ctx.partition_floats;
+  std::memset(grads, 0, sizeof(float) * ctx.partition_floats);
+
+  // Adjoints of the current step for the chunk's samples, row r = sample b0 + r.
+  float* gJ = scratch;  // dL/dJ[n+1]
+  float* gY = gJ + round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * C);  // dL/dY[n+1], all paths
+  float* cursor = gY + round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * C);
+  float* gU[kMaxLayers];
+  float* gI[kMaxLayers];
+  float* gS[kMaxLayers];
+  for (int l = 0; l < L; ++l) {
+    const std::int64_t rows = round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * ctx.layers[l].size);
+    gU[l] = cursor;
+    gI[l] = cursor + rows;
+    gS[l] = cursor + 2 * rows;
+    cursor += 3 * rows;
+    std::memset(gU[l], 0, sizeof(float) * M * ctx.layers[l].size);
+    std::memset(gI[l], 0, sizeof(float) * M * ctx.layers[l].size);
+  }
+  std::memset(gJ, 0, sizeof(float) * M * C);  // J[T] reaches no Y in 1..T
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < C; ++c) gY[r * C + c] = readout_direct_gradient(ctx, b0 + r, c, T);
+
+  for (int n = T - 1; n >= 0; --n) {
+    // At n = T-1 every adjoint at n+1 = T is zero except the readout's Y: no products, no weight gradients.
+    const bool tail = n == T - 1;
+
+    // A. dL/dS[n]
+    for (int l = 0; l < L; ++l) {
+      const LayerView& layer = ctx.layers[l];
+      const int H = layer.size;
+      float* gs = gS[l];
+      if (layer.has_count_grad) {
+        std::memcpy(gs, layer.buffers->count_grad.data() + static_cast<std::int64_t>(b0) * H, sizeof(float) * M * H);
+      } else {
+        std::memset(gs, 0, sizeof(float) * M * H);
+      }
+      if (tail) continue;
+      if (l == L - 1) {
+        gemm_accumulate<Isa>(M, H, C, gJ, C, ctx.readout_weights_t, H, gs, H);
+      } else {
+        const LayerView& above = ctx.layers[l + 1];
+        gemm_accumulate<Isa>(M, H, above.size, gI[l + 1], above.size, above.input_weights_t, H, gs, H);
+      }
+      if (layer.propagate_recurrent) {
+        gemm_accumulate<Isa>(M, H, H, gI[l], H, layer.recurrent_weights_t, H, gs, H);
+      }
+      if (ctx.reset == ResetMode::Differentiable) {
+        // U[n+1] = pre_reset[n+1] (1 - S[n])  =>  dU[n+1]/dS[n] = -pre_reset[n+1]
+        for (int r = 0; r < M; ++r) {
+          const float* pre_next =
+              layer.buffers->pre_reset.data() + (static_cast<std::int64_t>(b0 + r) * T + n + 1) * H;
+          float* __restrict g = gs + static_cast<std::int64_t>(r) * H;
+          const float* __restrict gu = gU[l] + static_cast<std::int64_t>(r) * H;
+          for (int i = 0; i < H; ++i) g[i] -= gu[i] * pre_next[i];
+        }
+      }
+    }
+
+    // B. weight gradients from the events at step n and the adjoints at n+1.
+    if (!tail) {
+      for (int r = 0; r < M; ++r) {
+        const int b = b0 + r;
+        const LayerView& first = ctx.layers[0];
+        const int H0 = first.size;
+        float* dW0 = grads + first.input_grad_offset;
+        const float* gi0 = gI[0] + static_cast<std::int64_t>(r) * H0;
+        if (batch.analog()) {
+          const float* x = batch.values + (static_cast<std::int64_t>(b) * T + n) * first.fan_in;
+          for (int k = 0; k < first.fan_in; ++k) {
+            if (x[k] != 0.0f) add_scaled_row(dW0 + static_cast<std::int64_t>(k) * H0, gi0, x[k], H0);
+          }
+        } else {
+          const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
+          for (std::int32_t e = step_begin[n]; e < step_begin[n + 1]; ++e) {
+            add_row(dW0 + static_cast<std::int64_t>(batch.units[e]) * H0, gi0, H0);
+          }
+        }
+        for (int l = 0; l < L; ++l) {
+          const LayerView& layer = ctx.layers[l];
+          const int H = layer.size;
+          const std::uint8_t* spikes_n = layer.buffers->spikes.data() + (static_cast<std::int64_t>(b) * T + n) * H;
+          const int count = collect_spikes(spikes_n, H, spike_list);
+          if (count == 0) continue;
+          if (layer.recurrent) {
+            float* dV = grads + layer.recurrent_grad_offset;
+            const float* gi = gI[l] + static_cast<std::int64_t>(r) * H;
+            for (int s = 0; s < count; ++s) add_row(dV + static_cast<std::int64_t>(spike_list[s]) * H, gi, H);
+          }
+          if (l + 1 < L) {
+            const LayerView& above = ctx.layers[l + 1];
+            const int Ha = above.size;
+            float* dW = grads + above.input_grad_offset;
+            const float* gi = gI[l + 1] + static_cast<std::int64_t>(r) * Ha;
+            for (int s = 0; s < count; ++s) add_row(dW + static_cast<std::int64_t>(spike_list[s]) * Ha, gi, Ha);
+          } else {
+            float* dWout = grads + ctx.readout_grad_offset;
+            const float* gj = gJ + static_cast<std::int64_t>(r) * C;
+            for (int s = 0; s < count; ++s) add_row(dWout + static_cast<std::int64_t>(spike_list[s]) * C, gj, C);
+          }
+        }
+      }
+    }
+
+    // C. adjoints from n+1 to n.
+    for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l]);
+    const Decays& d = ctx.decays;
+    for (int r = 0; r < M; ++r) {
+      for (int c = 0; c < C; ++c) {
+        const int i = r * C + c;
+        const float gy = gY[i];
+        // dL/dJ[n] = (1 - a_out) dL/dY[n+1] + a_syn dL/dJ[n+1];  dL/dY[n] = direct[n] + a_out dL/dY[n+1]
+        gJ[i] = d.out_in * gy + d.syn * gJ[i];
+        gY[i] = (n >= 1 ? readout_direct_gradient(ctx, b0 + r, c, n) : 0.0f) + d.out * gy;
+      }
+    }
+  }
+}
+
+}  // namespace spikegrad

@@ -1,0 +1,433 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+
+#include "readout_loss.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace spikegrad {
+
+namespace {
+
+constexpr int kMaxPartitions = 16;
+// Gradient partitions are full-size copies of the gradients; cap their memory so wide layers use fewer.
+constexpr std::int64_t kPartitionBudgetBytes = std::int64_t{512} << 20;
+constexpr int kMaxThreads = 1024;
+
+int thread_index() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+void transpose_block(const float* src, int rows, int cols, float* dst, int r0, int r1) {
+  // dst[c][r] = src[r][c] for rows [r0, r1), tiled so both sides stay in cache.
+  constexpr int kTile = 32;
+  for (int rb = r0; rb < r1; rb += kTile) {
+    const int re = std::min(rb + kTile, r1);
+    for (int cb = 0; cb < cols; cb += kTile) {
+      const int ce = std::min(cb + kTile, cols);
+      for (int r = rb; r < re; ++r)
+        for (int c = cb; c < ce; ++c) dst[static_cast<std::int64_t>(c) * rows + r] = src[static_cast<std::int64_t>(r) * cols + c];
+    }
+  }
+}
+
+}  // namespace
+
+std::int64_t first_non_finite(const float* x, std::int64_t n) {
+  // A float is NaN or infinite exactly when all exponent bits are set; OR-ing a per-element flag vectorizes.
+  std::uint32_t any = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    any |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  if (any == 0) return -1;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) return i;
+  }
+  return -1;
+}
+
+int available_threads() {
+#ifdef _OPENMP
+  return omp_get_num_procs();
+#else
+  return 1;
+#endif
+}
+
+Engine::Engine(const NetworkSpec& spec) : spec_(spec) {
+  const std::string error = check_spec(spec_);
+  if (!error.empty()) throw std::invalid_argument(error);
+  decays_ = decays_of(spec_.neuron);
+  params_ = parameter_layout(spec_);
+  const int depth = static_cast<int>(spec_.layers.size());
+  input_index_.assign(depth, -1);
+  recurrent_index_.assign(depth, -1);
+  partition_offset_.resize(params_.size());
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    const ParameterInfo& info = params_[p];
+    if (info.kind == ParameterInfo::Kind::Input) input_index_[info.layer] = static_cast<int>(p);
+    if (info.kind == ParameterInfo::Kind::Recurrent) recurrent_index_[info.layer] = static_cast<int>(p);
+    if (info.kind == ParameterInfo::Kind::Readout) readout_index_ = static_cast<int>(p);
+    partition_offset_[p] = partition_floats_;
+    partition_floats_ += round_to_line(info.size());
+  }
+  ws_.layers.resize(depth);
+  ws_.transposed.resize(params_.size());
+}
+
+int Engine::partition_count(int batch_size) const {
+  const std::int64_t by_memory = std::max<std::int64_t>(1, kPartitionBudgetBytes / (partition_floats_ * 4));
+  return static_cast<int>(std::min<std::int64_t>({static_cast<std::int64_t>(batch_size), kMaxPartitions, by_memory}));
+}
+
+std::int64_t Engine::workspace_bytes() const {
+  std::int64_t bytes = 0;
+  for (const LayerBuffers& l : ws_.layers) {
+    bytes += l.pre_reset.capacity() * 4 + l.spikes.capacity() + l.counts.capacity() * 4 + l.count_grad.capacity() * 4;
+  }
+  bytes += ws_.step_begin.capacity() * 4 + ws_.logits.capacity() * 4 + ws_.peak_step.capacity() * 4 +
+           ws_.dlogits.capacity() * 4 + ws_.partitions.capacity() * 4 + ws_.scratch.capacity() * 4 +
+           ws_.int_scratch.capacity() * 4;
+  for (const auto& t : ws_.transposed) bytes += t.capacity() * 4;
+  return bytes;
+}
+
+void Engine::check_call(const InputBatch& batch, const std::vector<const float*>& weights,
+                        const RunOptions& options, bool labels_required) const {
+  std::string error = check_batch(batch, spec_, labels_required);
+  if (!error.empty()) throw std::invalid_argument(error);
+  if (options.threads < 1 || options.threads > kMaxThreads) {
+    throw std::invalid_argument("threads: expected an integer in [1, " + std::to_string(kMaxThreads) + "], got " +
+                                std::to_string(options.threads));
+  }
+  if (weights.size() != params_.size()) {
+    throw std::invalid_argument("parameters: expected " + std::to_string(params_.size()) + " arrays, got " +
+                                std::to_string(weights.size()));
+  }
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    if (weights[p] == nullptr) throw std::invalid_argument("parameters['" + params_[p].name + "']: missing");
+    const std::int64_t bad = first_non_finite(weights[p], params_[p].size());
+    if (bad >= 0) {
+      std::ostringstream msg;
+      msg << "parameters['" << params_[p].name << "'][" << bad << "]: expected a finite number, got "
+          << weights[p][bad];
+      throw std::invalid_argument(msg.str());
+    }
+  }
+  const int depth = static_cast<int>(spec_.layers.size());
+  for (std::size_t r = 0; r < options.regularizers.size(); ++r) {
+    error = check_regularizer(options.regularizers[r], depth, static_cast<int>(r));
+    if (!error.empty()) throw std::invalid_argument(error);
+  }
+}
+
+PassContext Engine::build_context(const InputBatch& batch, const std::vector<const float*>& weights,
+                                  const RunOptions& options, bool backward) {
+  const int B = batch.size;
+  const int T = batch.steps;
+  const int C = spec_.outputs;
+  const int depth = static_cast<int>(spec_.layers.size());
+  const std::int64_t BT = static_cast<std::int64_t>(B) * T;
+
+  PassContext ctx;
+  ctx.batch_size = B;
+  ctx.steps = T;
+  ctx.outputs = C;
+  ctx.decays = decays_;
+  ctx.surrogate = surrogate_params_of(spec_);
+  ctx.reset = spec_.reset;
+  ctx.readout = spec_.readout;
+  ctx.batch = &batch;
+  ctx.ws = &ws_;
+  ctx.layers.resize(depth);
+  for (int l = 0; l < depth; ++l) {
+    const LayerSpec& s = spec_.layers[l];
+    LayerView& v = ctx.layers[l];
+    v.size = s.size;
+    v.fan_in = fan_in_of(spec_, l);
+    v.recurrent = s.recurrent;
+    v.propagate_recurrent = s.recurrent && !s.recurrent_gradient_detached;
+    v.input_weights = weights[input_index_[l]];
+    v.input_grad_offset = partition_offset_[input_index_[l]];
+    if (s.recurrent) {
+      v.recurrent_weights = weights[recurrent_index_[l]];
+      v.recurrent_grad_offset = partition_offset_[recurrent_index_[l]];
+    }
+    v.buffers = &ws_.layers[l];
+    ctx.max_size = std::max(ctx.max_size, s.size);
+    for (const RegularizerSpec& r : options.regularizers) {
+      if (r.layer < 0 || r.layer == l) v.has_count_grad = true;
+    }
+    LayerBuffers& buf = ws_.layers[l];
+    ensure_size(buf.pre_reset, static_cast<std::size_t>(BT * s.size));
+    ensure_size(buf.spikes, static_cast<std::size_t>(BT * s.size));
+    ensure_size(buf.counts, static_cast<std::size_t>(B) * s.size);
+    ensure_size(buf.count_grad, static_cast<std::size_t>(B) * s.size);
+  }
+  ctx.readout_weights = weights[readout_index_];
+  ctx.readout_grad_offset = partition_offset_[readout_index_];
+  ensure_size(ws_.step_begin, static_cast<std::size_t>(B) * (T + 1));
+  ensure_size(ws_.logits, static_cast<std::size_t>(B) * C);
+  ensure_size(ws_.peak_step, static_cast<std::size_t>(B) * C);
+  ensure_size(ws_.dlogits, static_cast<std::size_t>(B) * C);
+
+  if (backward) {
+    const int P = partition_count(B);
+    ctx.chunk_begin.resize(P + 1);
+    for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
+    for (int p = 0; p < P; ++p) ctx.max_chunk = std::max(ctx.max_chunk, ctx.chunk_begin[p + 1] - ctx.chunk_begin[p]);
+    ctx.partition_floats = partition_floats_;
+    ensure_size(ws_.partitions, static_cast<std::size_t>(P * partition_floats_));
+  }
+  const std::int64_t per_thread = std::max(ScratchLayout::forward_floats(ctx),
+                                           backward ? ScratchLayout::backward_floats(ctx) : std::int64_t{0});
+  ws_.scratch_floats = round_to_line(per_thread);
+  ws_.int_scratch_ints = ScratchLayout::ints(ctx);
+  ensure_size(ws_.scratch, static_cast<std::size_t>(ws_.scratch_floats * options.threads));
+  ensure_size(ws_.int_scratch, static_cast<std::size_t>(ws_.int_scratch_ints * options.threads));
+
+  if (!batch.analog()) {
+    // step_begin[b][n]: first event of sample b at a step >= n, so step n's events are [begin[n], begin[n+1]).
+    for (int b = 0; b < B; ++b) {
+      std::int32_t* begin = ws_.step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
+      std::int32_t e = batch.offsets[b];
+      const std::int32_t end = batch.offsets[b + 1];
+      for (int n = 0; n <= T; ++n) {
+        while (e < end && batch.times[e] < n) ++e;
+        begin[n] = e;
+      }
+    }
+  }
+  return ctx;
+}
+
+void Engine::run_forward(const PassContext& ctx, const RunOptions& options) {
+  const PassFunctions& fns = pass_functions(options.isa);
+  const int B = ctx.batch_size;
+  float* scratch = ws_.scratch.data();
+  std::int32_t* int_scratch = ws_.int_scratch.data();
+  const std::int64_t sf = ws_.scratch_floats, si = ws_.int_scratch_ints;
+#pragma omp parallel num_threads(options.threads)
+  {
+    const int t = thread_index();
+#pragma omp for schedule(dynamic, 1)
+    for (int b = 0; b < B; ++b) fns.simulate_sample(ctx, b, scratch + t * sf, int_scratch + t * si);
+  }
+}
+
+BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits) {
+  const int B = ctx.batch_size;
+  const int C = ctx.outputs;
+  BatchResult result;
+  result.predictions.resize(B);
+  result.logits.assign(ws_.logits.begin(), ws_.logits.begin() + static_cast<std::int64_t>(B) * C);
+  const InputBatch& batch = *ctx.batch;
+  if (batch.labels != nullptr) {
+    const CrossEntropyResult ce = softmax_cross_entropy(ws_.logits.data(), batch.labels, B, C,
+                                                        result.predictions.data(),
+                                                        want_dlogits ? ws_.dlogits.data() : nullptr);
+    result.has_loss = true;
+    result.cross_entropy = ce.loss;
+    result.correct = ce.correct;
+  } else {
+    predict(ws_.logits.data(), B, C, result.predictions.data());
+  }
+
+  const int depth = static_cast<int>(ctx.layers.size());
+  for (int l = 0; l < depth; ++l) {
+    if (ctx.layers[l].has_count_grad) {
+      std::fill(ws_.layers[l].count_grad.begin(), ws_.layers[l].count_grad.begin() + static_cast<std::int64_t>(B) * ctx.layers[l].size, 0.0f);
+    }
+  }
+  result.regularizer_losses.assign(options.regularizers.size(), 0.0);
+  for (std::size_t r = 0; r < options.regularizers.size(); ++r) {
+    const RegularizerSpec& reg = options.regularizers[r];
+    for (int l = 0; l < depth; ++l) {
+      if (reg.layer >= 0 && reg.layer != l) continue;
+      result.regularizer_losses[r] += apply_regularizer(reg, ws_.layers[l].counts.data(),
+                                                        ws_.layers[l].count_grad.data(), B, ctx.layers[l].size);
+    }
+    result.regularization += result.regularizer_losses[r];
+  }
+  result.loss = result.cross_entropy + result.regularization;
+
+  result.spike_counts.resize(depth);
+  for (int l = 0; l < depth; ++l) {
+    const int H = ctx.layers[l].size;
+    std::vector<float>& total = result.spike_counts[l];
+    total.assign(H, 0.0f);
+    for (int b = 0; b < B; ++b) {
+      const float* c = ws_.layers[l].counts.data() + static_cast<std::int64_t>(b) * H;
+      for (int i = 0; i < H; ++i) total[i] += c[i];
+    }
+  }
+  if (result.has_loss && !std::isfinite(result.loss)) {
+    std::ostringstream msg;
+    msg << "loss is not finite (cross entropy " << result.cross_entropy << ", regularization "
+        << result.regularization << "): the readout overflowed; the parameters are probably too large";
+    throw std::runtime_error(msg.str());
+  }
+  return result;
+}
+
+void Engine::record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const {
+  const int B = ctx.batch_size;
+  const int T = ctx.steps;
+  for (std::size_t k = 0; k < record.layers.size(); ++k) {
+    const int l = record.layers[k];
+    const int H = ctx.layers[l].size;
+    const LayerBuffers& buf = ws_.layers[l];
+    const std::int64_t total = static_cast<std::int64_t>(B) * T * H;
+    if (record.spikes.size() > k && record.spikes[k] != nullptr) {
+      std::memcpy(record.spikes[k], buf.spikes.data(), static_cast<std::size_t>(total));
+    }
+    if (record.membrane.size() > k && record.membrane[k] != nullptr) {
+      float* out = record.membrane[k];
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int b = 0; b < B; ++b) {
+        for (int n = 0; n < T; ++n) {
+          const std::int64_t base = (static_cast<std::int64_t>(b) * T + n) * H;
+          for (int i = 0; i < H; ++i) {
+            // U[n] = S[n-1] ? 0 : pre_reset[n]
+            const bool reset = n > 0 && buf.spikes[base - H + i] != 0;
+            out[base + i] = reset ? 0.0f : buf.pre_reset[base + i];
+          }
+        }
+      }
+    }
+  }
+}
+
+BatchResult Engine::forward(const InputBatch& batch, const std::vector<const float*>& weights,
+                            const RunOptions& options, const RecordRequest* record) {
+  check_call(batch, weights, options, false);
+  if (record != nullptr) {
+    for (int l : record->layers) {
+      if (l < 0 || l >= static_cast<int>(spec_.layers.size())) {
+        throw std::invalid_argument("record.layers: expected hidden layer indices in [0, " +
+                                    std::to_string(spec_.layers.size()) + "), got " + std::to_string(l));
+      }
+    }
+  }
+  PassContext ctx = build_context(batch, weights, options, false);
+  ctx.record_readout = record != nullptr ? record->readout : nullptr;
+  run_forward(ctx, options);
+  BatchResult result = summarize(ctx, options, false);
+  if (record != nullptr) record_outputs(ctx, *record, options.threads);
+  return result;
+}
+
+void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, int threads) {
+  // The backward products need each weight matrix as [post][pre]; the transposes are O(parameters).
+  struct Job {
+    int param;
+    int row_begin, row_end;
+  };
+  std::vector<Job> jobs;
+  auto add = [&](int p) {
+    const ParameterInfo& info = params_[p];
+    ensure_size(ws_.transposed[p], static_cast<std::size_t>(info.size()));
+    constexpr int kRows = 64;
+    for (int r = 0; r < info.rows; r += kRows) jobs.push_back({p, r, std::min(info.rows, r + kRows)});
+  };
+  const int depth = static_cast<int>(ctx.layers.size());
+  for (int l = 1; l < depth; ++l) add(input_index_[l]);
+  for (int l = 0; l < depth; ++l) {
+    if (ctx.layers[l].propagate_recurrent) add(recurrent_index_[l]);
+  }
+  add(readout_index_);
+  const int count = static_cast<int>(jobs.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int j = 0; j < count; ++j) {
+    const ParameterInfo& info = params_[jobs[j].param];
+    transpose_block(weights[jobs[j].param], info.rows, info.cols, ws_.transposed[jobs[j].param].data(),
+                    jobs[j].row_begin, jobs[j].row_end);
+  }
+  for (int l = 1; l < depth; ++l) ctx.layers[l].input_weights_t = ws_.transposed[input_index_[l]].data();
+  for (int l = 0; l < depth; ++l) {
+    if (ctx.layers[l].propagate_recurrent) ctx.layers[l].recurrent_weights_t = ws_.transposed[recurrent_index_[l]].data();
+  }
+  ctx.readout_weights_t = ws_.transposed[readout_index_].data();
+}
+
+void Engine::reduce_partitions(const PassContext& ctx, const std::vector<float*>& gradients, int threads) const {
+  const int P = static_cast<int>(ctx.chunk_begin.size()) - 1;
+  constexpr std::int64_t kBlock = 4096;
+  struct Job {
+    int param;
+    std::int64_t begin, end;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    for (std::int64_t i = 0; i < params_[p].size(); i += kBlock) {
+      jobs.push_back({static_cast<int>(p), i, std::min(params_[p].size(), i + kBlock)});
+    }
+  }
+  const int count = static_cast<int>(jobs.size());
+  const float* parts = ws_.partitions.data();
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int j = 0; j < count; ++j) {
+    // Each element is the sum over partitions in increasing order, whoever computes it.
+    const Job& job = jobs[j];
+    float* __restrict out = gradients[job.param];
+    const std::int64_t offset = partition_offset_[job.param];
+    std::memcpy(out + job.begin, parts + offset + job.begin, sizeof(float) * (job.end - job.begin));
+    for (int p = 1; p < P; ++p) {
+      const float* __restrict part = parts + p * ctx.partition_floats + offset;
+      for (std::int64_t i = job.begin; i < job.end; ++i) out[i] += part[i];
+    }
+  }
+}
+
+BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector<const float*>& weights,
+                                      const std::vector<float*>& gradients, const RunOptions& options) {
+  check_call(batch, weights, options, true);
+  if (gradients.size() != params_.size()) {
+    throw std::invalid_argument("gradients: expected " + std::to_string(params_.size()) + " arrays, got " +
+                                std::to_string(gradients.size()));
+  }
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    if (gradients[p] == nullptr) throw std::invalid_argument("gradients['" + params_[p].name + "']: missing");
+  }
+  PassContext ctx = build_context(batch, weights, options, true);
+  run_forward(ctx, options);
+  BatchResult result = summarize(ctx, options, true);
+  prepare_transposes(ctx, weights, options.threads);
+
+  const PassFunctions& fns = pass_functions(options.isa);
+  const int P = static_cast<int>(ctx.chunk_begin.size()) - 1;
+  float* scratch = ws_.scratch.data();
+  std::int32_t* int_scratch = ws_.int_scratch.data();
+  const std::int64_t sf = ws_.scratch_floats, si = ws_.int_scratch_ints;
+#pragma omp parallel num_threads(options.threads)
+  {
+    const int t = thread_index();
+#pragma omp for schedule(dynamic, 1)
+    for (int p = 0; p < P; ++p) fns.backward_chunk(ctx, p, scratch + t * sf, int_scratch + t * si);
+  }
+  reduce_partitions(ctx, gradients, options.threads);
+
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    const std::int64_t bad = first_non_finite(gradients[p], params_[p].size());
+    if (bad >= 0) {
+      throw std::runtime_error("gradient of '" + params_[p].name + "' is not finite at index " + std::to_string(bad) +
+                               ": the parameters are probably too large");
+    }
+  }
+  return result;
+}
+
+}  // namespace spikegrad

@@ -1,0 +1,93 @@
+// The engine: one network's forward pass, loss and BPTT gradients over a batch. Owns only reusable buffers;
+// parameters and gradients are caller-owned arrays in parameter_layout() order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "batch.h"
+#include "isa_dispatch.h"
+#include "regularizers.h"
+#include "spec.h"
+#include "workspace.h"
+
+namespace spikegrad {
+
+struct RunOptions {
+  int threads = 1;
+  std::vector<RegularizerSpec> regularizers;
+  IsaLevel isa = default_isa_level();
+};
+
+// What forward() should copy out. Pointers are caller-owned and sized [B][T][H] (spikes, membrane per recorded
+// layer; either may be null) and [B][T][C] for the readout traces Y[1..T].
+struct RecordRequest {
+  std::vector<int> layers;
+  std::vector<std::uint8_t*> spikes;
+  std::vector<float*> membrane;
+  float* readout = nullptr;
+};
+
+struct BatchResult {
+  bool has_loss = false;           // labels were given
+  double loss = 0.0;               // cross entropy + regularization
+  double cross_entropy = 0.0;
+  double regularization = 0.0;
+  std::vector<double> regularizer_losses;  // one per regularizer, summed over the layers it acts on
+  int correct = 0;
+  std::vector<std::int32_t> predictions;        // [B]
+  std::vector<float> logits;                    // [B][C]: the readout reduced over time
+  std::vector<std::vector<float>> spike_counts; // per layer [H]: spikes per neuron summed over the batch
+};
+
+class Engine {
+ public:
+  // Throws std::invalid_argument naming the field when the spec is invalid.
+  explicit Engine(const NetworkSpec& spec);
+
+  const NetworkSpec& spec() const { return spec_; }
+  const std::vector<ParameterInfo>& parameters() const { return params_; }
+
+  // Throw std::invalid_argument for bad input (message says what and where) and std::runtime_error when the
+  // result is not finite. Never read outside the arrays described by `batch` and parameters().
+  BatchResult forward(const InputBatch& batch, const std::vector<const float*>& weights, const RunOptions& options,
+                      const RecordRequest* record = nullptr);
+  BatchResult loss_and_gradient(const InputBatch& batch, const std::vector<const float*>& weights,
+                                const std::vector<float*>& gradients, const RunOptions& options);
+
+  // Gradient partitions (chunks of the batch) used for a batch of this size. Depends on the batch size and the
+  // network only, never on the thread count: this is what makes gradients bit-identical across thread counts.
+  int partition_count(int batch_size) const;
+  std::int64_t workspace_bytes() const;
+
+ private:
+  struct Prepared;
+  void check_call(const InputBatch& batch, const std::vector<const float*>& weights, const RunOptions& options,
+                  bool labels_required) const;
+  PassContext build_context(const InputBatch& batch, const std::vector<const float*>& weights,
+                            const RunOptions& options, bool backward);
+  void run_forward(const PassContext& ctx, const RunOptions& options);
+  BatchResult summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits);
+  void record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const;
+  void prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, int threads);
+  void reduce_partitions(const PassContext& ctx, const std::vector<float*>& gradients, int threads) const;
+
+  NetworkSpec spec_;
+  Decays decays_;
+  std::vector<ParameterInfo> params_;
+  std::vector<int> input_index_;      // parameter index of layer l's input weights
+  std::vector<int> recurrent_index_;  // parameter index of layer l's recurrent weights, or -1
+  int readout_index_ = 0;
+  std::vector<std::int64_t> partition_offset_;  // per parameter, offset inside one gradient partition
+  std::int64_t partition_floats_ = 0;
+  Workspace ws_;
+};
+
+// Index of the first NaN or infinity in x[0..n), or -1.
+std::int64_t first_non_finite(const float* x, std::int64_t n);
+
+// Threads available to OpenMP in this process (1 without OpenMP).
+int available_threads();
+
+}  // namespace spikegrad

@@ -1,0 +1,32 @@
+// Run-time choice of the instruction-set level for the hot passes (see simd/isa.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pass_context.h"
+
+namespace spikegrad {
+
+enum class IsaLevel : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
+
+struct PassFunctions {
+  void (*simulate_sample)(const PassContext&, int sample, float* scratch, std::int32_t* int_scratch);
+  void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch);
+  // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
+  void (*gemm_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
+};
+
+// The best level this CPU (and its OS) supports.
+IsaLevel best_isa_level();
+// The level used by default: the best one, or a lower one named by the environment variable SPIKEGRAD_SIMD
+// ("generic", "avx2", "avx512"); a level the CPU lacks is never chosen.
+IsaLevel default_isa_level();
+// Parses "generic" / "avx2" / "avx512" / "auto"; returns false for anything else.
+bool parse_isa_level(const std::string& name, IsaLevel* out);
+// Lowers a requested level to what the CPU supports.
+IsaLevel clamp_isa_level(IsaLevel requested);
+const char* isa_level_name(IsaLevel level);
+const PassFunctions& pass_functions(IsaLevel level);
+
+}  // namespace spikegrad

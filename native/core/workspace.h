@@ -1,0 +1,37 @@
+// Buffers one network reuses across calls. They grow to the largest batch seen and are never allocated inside
+// a time loop. What the backward pass needs from the forward pass lives here: per layer the pre-reset membrane
+// and the spike masks, per sample the readout reduction.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "aligned_vector.h"
+
+namespace spikegrad {
+
+struct LayerBuffers {
+  AlignedVector<float> pre_reset;       // [B][T][H]: a_mem U[n-1] + (1 - a_mem) I[n-1]; 0 at n = 0
+  AlignedVector<std::uint8_t> spikes;   // [B][T][H]: S[n], 0 or 1
+  AlignedVector<float> counts;          // [B][H]: spikes of each neuron in each sample
+  AlignedVector<float> count_grad;      // [B][H]: d(regularization loss) / d count
+};
+
+struct Workspace {
+  std::vector<LayerBuffers> layers;
+  AlignedVector<std::int32_t> step_begin;  // [B][T+1]: index of the first input event of sample b at step >= n
+  AlignedVector<float> logits;             // [B][C]: the readout reduced over time
+  AlignedVector<std::int32_t> peak_step;   // [B][C]: step m in 1..T where Y is largest (max readout)
+  AlignedVector<float> dlogits;            // [B][C]: d loss / d logits
+  std::vector<AlignedVector<float>> transposed;  // per parameter: transposed copy for backward products
+  AlignedVector<float> partitions;         // [P][gradient floats]: per-chunk gradient accumulators
+  AlignedVector<float> scratch;            // [threads][scratch_floats]
+  AlignedVector<std::int32_t> int_scratch; // [threads][int_scratch_ints]
+  std::int64_t scratch_floats = 0;
+  std::int64_t int_scratch_ints = 0;
+};
+
+// Floats rounded up to a cache line so consecutive sub-buffers start aligned.
+inline std::int64_t round_to_line(std::int64_t floats) { return (floats + 15) / 16 * 16; }
+
+}  // namespace spikegrad

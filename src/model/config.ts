@@ -1,0 +1,93 @@
+/**
+ * Network configuration (DESIGN.md sections 1 and 3), validated with zod. `parseNetworkConfig` fills in the
+ * paper's defaults and throws a ConfigError naming each wrong field and what is allowed.
+ */
+import { z } from 'zod';
+
+import { parseWithSchema } from '../util/validate.js';
+
+export const SURROGATE_SHAPES = ['superspike', 'sigmoid', 'esser', 'exponential', 'gaussian', 'zero'] as const;
+export const RESET_MODES = ['detached', 'differentiable'] as const;
+export const READOUT_REDUCTIONS = ['max', 'sum', 'mean', 'last'] as const;
+export const RECURRENT_GRADIENTS = ['propagate', 'detached'] as const;
+export const INIT_KINDS = ['uniform', 'normal'] as const;
+
+const MAX_UNITS = 1 << 20;
+const units = (what: string) =>
+  z.number().int(`${what} must be an integer`).min(1).max(MAX_UNITS);
+const positiveFinite = () => z.number().positive().finite();
+
+export const LayerConfigSchema = z
+  .object({
+    size: units('size'),
+    recurrent: z.boolean().default(false),
+    /** Recurrent layers only: 'detached' keeps V's gradient but sends no credit back through earlier spikes via V. */
+    recurrentGradient: z.enum(RECURRENT_GRADIENTS).default('propagate'),
+  })
+  .strict();
+
+export const NeuronConfigSchema = z
+  .object({
+    dt: positiveFinite().default(1e-3),
+    tauMem: positiveFinite().default(10e-3),
+    tauSyn: positiveFinite().default(5e-3),
+    tauOut: positiveFinite().default(20e-3),
+    /** Must be > 0: a neuron at rest (U = 0) never spikes. */
+    threshold: positiveFinite().default(1),
+  })
+  .strict();
+
+export const SurrogateConfigSchema = z
+  .object({
+    shape: z.enum(SURROGATE_SHAPES).default('superspike'),
+    /** beta; 0 gives the constant surrogate. */
+    scale: z.number().min(0).finite().default(10),
+    /** false multiplies h by beta (the paper's "asymptotic" surrogates). */
+    normalized: z.boolean().default(true),
+  })
+  .strict();
+
+export const InitConfigSchema = z
+  .object({
+    /** uniform: U(-gain/sqrt(fan_in), gain/sqrt(fan_in)) (the paper); normal: N(0, (gain/sqrt(fan_in))^2). */
+    kind: z.enum(INIT_KINDS).default('uniform'),
+    gain: positiveFinite().default(1),
+  })
+  .strict();
+
+export const NetworkConfigSchema = z
+  .object({
+    inputs: units('inputs'),
+    outputs: units('outputs'),
+    layers: z.array(LayerConfigSchema).min(1, 'at least one hidden layer is needed').max(64),
+    neuron: NeuronConfigSchema.prefault({}),
+    surrogate: SurrogateConfigSchema.prefault({}),
+    reset: z.enum(RESET_MODES).default('detached'),
+    readout: z.enum(READOUT_REDUCTIONS).default('max'),
+    init: InitConfigSchema.prefault({}),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    config.layers.forEach((layer, i) => {
+      if (!layer.recurrent && layer.recurrentGradient === 'detached') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['layers', i, 'recurrentGradient'],
+          message: "'detached' applies to recurrent layers only: set recurrent: true or remove it",
+        });
+      }
+    });
+  });
+
+/** A complete network config, every default filled in. */
+export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
+/** What a user writes: every field with a default may be left out. */
+export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
+export type SurrogateShape = (typeof SURROGATE_SHAPES)[number];
+export type ResetMode = (typeof RESET_MODES)[number];
+export type ReadoutReduction = (typeof READOUT_REDUCTIONS)[number];
+
+export function parseNetworkConfig(input: unknown): NetworkConfig {
+  return parseWithSchema(NetworkConfigSchema, input, 'network config');
+}

@@ -1,0 +1,91 @@
+/**
+ * The native addon's surface, declared once (node-llama-cpp's rule: nothing else touches the raw addon).
+ * The addon is loaded by node-gyp-build from build/Release (a local build) or prebuilds/<platform>-<arch>.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Batch } from './batch.js';
+
+/** The plain options struct TypeScript hands to C++ (validated again there). */
+export interface NativeSpec {
+  inputs: number;
+  outputs: number;
+  layers: { size: number; recurrent: boolean; recurrentGradient: 'propagate' | 'detached' }[];
+  neuron: { dt: number; tauMem: number; tauSyn: number; tauOut: number; threshold: number };
+  surrogate: { shape: string; scale: number; normalized: boolean };
+  reset: string;
+  readout: string;
+}
+
+export interface NativeRunOptions {
+  threads?: number;
+  simd?: string;
+  regularizers?: { kind: string; power: number; strength: number; threshold: number; layer?: number }[];
+}
+
+export interface NativeRecord {
+  layers: number[];
+  spikes: (Uint8Array | null)[];
+  membrane: (Float32Array | null)[];
+  readout: Float32Array | null;
+}
+
+export interface NativeSummary {
+  loss?: number;
+  crossEntropy?: number;
+  regularization?: number;
+  regularizerLosses?: number[];
+  correct?: number;
+  accuracy?: number;
+  predictions: Int32Array;
+  logits: Float32Array;
+  spikeCounts: Float32Array[];
+}
+
+export interface NativeNetwork {
+  parameterLayout(): { name: string; rows: number; cols: number }[];
+  lossAndGradient(batch: Batch, weights: Float32Array[], gradients: Float32Array[], options: NativeRunOptions): Promise<NativeSummary>;
+  forward(batch: Batch, weights: Float32Array[], options: NativeRunOptions, record?: NativeRecord): Promise<NativeSummary>;
+  partitionCount(batchSize: number): number;
+  workspaceBytes(): number;
+  dispose(): void;
+}
+
+export interface NativeInfo {
+  simd: string;
+  simdBest: string;
+  threads: number;
+  openmp: boolean;
+  openmpVersion?: number;
+  marchNative: boolean;
+  napiVersion: number;
+}
+
+export interface NativeAddon {
+  NativeNetwork: new (spec: NativeSpec) => NativeNetwork;
+  info(): NativeInfo;
+}
+
+/** The package root (this file lives in src/model or dist/model). */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let addon: NativeAddon | undefined;
+
+export function loadNative(): NativeAddon {
+  if (addon !== undefined) return addon;
+  const require = createRequire(import.meta.url);
+  try {
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    addon = load(packageRoot);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `spikegrad: the native addon could not be loaded (${reason}).\n` +
+        `  Build it from source with "npm run build:native" in ${packageRoot} (needs cmake >= 3.15 and g++ with C++17),\n` +
+        '  or reinstall with "npm ci".',
+    );
+  }
+  return addon;
+}

@@ -1,0 +1,301 @@
+/**
+ * Network: a spiking network with surrogate-gradient BPTT (DESIGN.md section 3). Parameters are Float32Arrays
+ * owned here and shared with C++ without copies; forward() and lossAndGradient() run in a native worker thread
+ * and return Promises, one at a time per network (calls are queued, so the event loop never blocks).
+ */
+import os from 'node:os';
+
+import { ConfigError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { type Batch, isAnalogBatch } from './batch.js';
+import { type NetworkConfig, type NetworkConfigInput, parseNetworkConfig } from './config.js';
+import { initializeWeights } from './init.js';
+import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, loadNative } from './native.js';
+import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
+
+export type SimdLevel = 'auto' | 'avx512' | 'avx2' | 'generic';
+export type RecordKind = 'spikes' | 'membrane' | 'readout';
+
+export interface NetworkOptions {
+  /** OpenMP threads for this network's passes; default: all cores. */
+  threads?: number;
+  /** Instruction-set level of the kernels; 'auto' (default) picks the best this CPU has. */
+  simd?: SimdLevel;
+}
+
+export interface ParameterShape {
+  rows: number;
+  cols: number;
+}
+
+/** Summary of one pass over a batch. Loss fields are present when the batch has labels. */
+export interface BatchSummary {
+  loss?: number;
+  crossEntropy?: number;
+  regularization?: number;
+  /** One entry per regularizer, in the order given. */
+  regularizerLosses?: number[];
+  correct?: number;
+  accuracy?: number;
+  /** argmax of the time-reduced readout, per sample. */
+  predictions: Int32Array;
+  /** The readout reduced over time (the logits of the softmax), [size][outputs]. */
+  logits: Float32Array;
+  /** Per hidden layer, spikes of each neuron summed over the batch. */
+  spikeCounts: Float32Array[];
+}
+
+export interface LossAndGradient extends BatchSummary {
+  loss: number;
+  crossEntropy: number;
+  regularization: number;
+  regularizerLosses: number[];
+  correct: number;
+  accuracy: number;
+  /** Gradients of the loss, named like `parameters`. */
+  gradients: Record<string, Float32Array>;
+}
+
+export interface ForwardResult extends BatchSummary {
+  /** Hidden layers that were recorded, in order. */
+  recordedLayers: number[];
+  /** Per recorded layer, S[n] as 0/1 bytes, [size][steps][layer size]. */
+  spikes?: Uint8Array[];
+  /** Per recorded layer, U[n] (after reset), [size][steps][layer size]. */
+  membrane?: Float32Array[];
+  /** Readout traces Y[1..T], [size][steps][outputs]. */
+  readout?: Float32Array;
+}
+
+export interface LossAndGradientOptions {
+  regularizers?: RegularizerConfigInput[];
+  /** Arrays to write the gradients into (reused across calls to avoid allocation). */
+  gradients?: Record<string, Float32Array>;
+}
+
+export interface ForwardOptions {
+  record?: RecordKind[];
+  /** Hidden layers to record spikes or membrane of; default: every hidden layer. */
+  layers?: number[];
+  regularizers?: RegularizerConfigInput[];
+}
+
+export function defaultThreads(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+export class Network {
+  readonly config: NetworkConfig;
+  /** Named weights: 'hidden.<l>.input' [fan_in][size], 'hidden.<l>.recurrent' [size][size], 'readout' [last][outputs]. */
+  readonly parameters: Readonly<Record<string, Float32Array>>;
+  readonly parameterShapes: Readonly<Record<string, ParameterShape>>;
+  readonly parameterNames: readonly string[];
+  private threadCount: number;
+  private simdLevel: SimdLevel;
+  private native: NativeNetwork | null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(config: NetworkConfigInput, options: NetworkOptions = {}) {
+    this.config = parseNetworkConfig(config);
+    this.threadCount = checkThreads(options.threads ?? defaultThreads());
+    this.simdLevel = checkSimd(options.simd ?? 'auto');
+    const addon = loadNative();
+    this.native = new addon.NativeNetwork(toNativeSpec(this.config));
+    const layout = this.native.parameterLayout();
+    const rng = new Rng(this.config.seed);
+    const parameters: Record<string, Float32Array> = {};
+    const shapes: Record<string, ParameterShape> = {};
+    for (const { name, rows, cols } of layout) {
+      const weights = new Float32Array(rows * cols);
+      initializeWeights(weights, rows, this.config.init, rng);
+      parameters[name] = weights;
+      shapes[name] = Object.freeze({ rows, cols });
+    }
+    this.parameters = Object.freeze(parameters);
+    this.parameterShapes = Object.freeze(shapes);
+    this.parameterNames = Object.freeze(layout.map((p) => p.name));
+  }
+
+  get threads(): number {
+    return this.threadCount;
+  }
+  set threads(value: number) {
+    this.threadCount = checkThreads(value);
+  }
+
+  get simd(): SimdLevel {
+    return this.simdLevel;
+  }
+  set simd(value: SimdLevel) {
+    this.simdLevel = checkSimd(value);
+  }
+
+  /** Total number of weights. */
+  get parameterCount(): number {
+    return this.parameterNames.reduce((n, name) => n + this.parameters[name].length, 0);
+  }
+
+  /** Copies values into the parameters (shapes must match); the arrays keep their identity. */
+  setParameters(values: Record<string, ArrayLike<number>>): void {
+    const issues: { path: string; message: string }[] = [];
+    for (const [name, v] of Object.entries(values)) {
+      const target = this.parameters[name];
+      if (target === undefined) {
+        issues.push({ path: name, message: `unknown parameter; expected one of ${this.parameterNames.join(', ')}` });
+      } else if (v.length !== target.length) {
+        issues.push({ path: name, message: `expected ${target.length} values, got ${v.length}` });
+      } else {
+        for (let i = 0; i < v.length; i++) {
+          if (!Number.isFinite(v[i])) {
+            issues.push({ path: `${name}[${i}]`, message: `expected a finite number, got ${v[i]}` });
+            break;
+          }
+        }
+      }
+    }
+    if (issues.length > 0) throw new ConfigError('parameters', issues);
+    for (const [name, v] of Object.entries(values)) this.parameters[name].set(v);
+  }
+
+  /** Loss, accuracy and the gradient of every parameter over one batch (labels required). */
+  async lossAndGradient(batch: Batch, options: LossAndGradientOptions = {}): Promise<LossAndGradient> {
+    const regularizers = parseRegularizers(options.regularizers, this.config.layers.length);
+    const gradients = options.gradients ?? this.zeroGradients();
+    for (const name of this.parameterNames) {
+      const g = gradients[name];
+      if (!(g instanceof Float32Array) || g.length !== this.parameters[name].length) {
+        throw new ConfigError('gradients', [
+          { path: name, message: `expected a Float32Array of length ${this.parameters[name].length}` },
+        ]);
+      }
+    }
+    const summary = await this.run((native) =>
+      native.lossAndGradient(
+        batch,
+        this.weightList(),
+        this.parameterNames.map((n) => gradients[n]),
+        this.runOptions(regularizers),
+      ),
+    );
+    return { ...(summary as Required<NativeSummary>), gradients };
+  }
+
+  /** Runs the network on a batch; with labels also the loss and accuracy. Records traces on request. */
+  async forward(batch: Batch, options: ForwardOptions = {}): Promise<ForwardResult> {
+    const regularizers = parseRegularizers(options.regularizers, this.config.layers.length);
+    const record = new Set(options.record ?? []);
+    for (const kind of record) {
+      if (kind !== 'spikes' && kind !== 'membrane' && kind !== 'readout') {
+        throw new ConfigError('forward options', [
+          { path: 'record', message: `expected 'spikes', 'membrane' or 'readout', got ${JSON.stringify(kind)}` },
+        ]);
+      }
+    }
+    const depth = this.config.layers.length;
+    const layers = options.layers ?? Array.from({ length: depth }, (_, l) => l);
+    layers.forEach((l, i) => {
+      if (!Number.isInteger(l) || l < 0 || l >= depth) {
+        throw new ConfigError('forward options', [
+          { path: `layers[${i}]`, message: `expected a hidden layer index in [0, ${depth}), got ${l}` },
+        ]);
+      }
+    });
+    checkBatchShape(batch);
+    const recorded = record.has('spikes') || record.has('membrane') ? layers : [];
+    const cells = batch.size * batch.steps;
+    const spikes = record.has('spikes') ? recorded.map((l) => new Uint8Array(cells * this.config.layers[l].size)) : undefined;
+    const membrane = record.has('membrane')
+      ? recorded.map((l) => new Float32Array(cells * this.config.layers[l].size))
+      : undefined;
+    const readout = record.has('readout') ? new Float32Array(cells * this.config.outputs) : undefined;
+    const nativeRecord =
+      record.size > 0
+        ? {
+            layers: recorded,
+            spikes: spikes ?? recorded.map(() => null),
+            membrane: membrane ?? recorded.map(() => null),
+            readout: readout ?? null,
+          }
+        : undefined;
+    const summary = await this.run((native) =>
+      native.forward(batch, this.weightList(), this.runOptions(regularizers), nativeRecord),
+    );
+    return { ...summary, recordedLayers: recorded, spikes, membrane, readout };
+  }
+
+  /** Fresh zero arrays shaped like the parameters. */
+  zeroGradients(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const name of this.parameterNames) out[name] = new Float32Array(this.parameters[name].length);
+    return out;
+  }
+
+  /** Bytes of reusable native buffers this network holds (grows with the largest batch seen). */
+  get workspaceBytes(): number {
+    return this.native?.workspaceBytes() ?? 0;
+  }
+
+  /** Frees the native buffers; the network cannot be used afterwards. Waits for a running call. */
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.native?.dispose();
+    this.native = null;
+  }
+
+  private weightList(): Float32Array[] {
+    return this.parameterNames.map((n) => this.parameters[n]);
+  }
+
+  private runOptions(regularizers: ReturnType<typeof parseRegularizers>): NativeRunOptions {
+    return { threads: this.threadCount, simd: this.simdLevel, regularizers };
+  }
+
+  /** Runs native work after any call already queued on this network. */
+  private run<T>(work: (native: NativeNetwork) => Promise<T>): Promise<T> {
+    const next = this.queue.then(() => {
+      if (this.native === null) throw new Error('Network: used after dispose()');
+      return work(this.native);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function toNativeSpec(config: NetworkConfig): NativeSpec {
+  return {
+    inputs: config.inputs,
+    outputs: config.outputs,
+    layers: config.layers.map((l) => ({ size: l.size, recurrent: l.recurrent, recurrentGradient: l.recurrentGradient })),
+    neuron: { ...config.neuron },
+    surrogate: { ...config.surrogate },
+    reset: config.reset,
+    readout: config.readout,
+  };
+}
+
+function checkThreads(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 1024) {
+    throw new ConfigError('network options', [{ path: 'threads', message: `expected an integer in [1, 1024], got ${value}` }]);
+  }
+  return value;
+}
+
+function checkSimd(value: string): SimdLevel {
+  if (value !== 'auto' && value !== 'avx512' && value !== 'avx2' && value !== 'generic') {
+    throw new ConfigError('network options', [
+      { path: 'simd', message: `expected 'auto', 'avx512', 'avx2' or 'generic', got ${JSON.stringify(value)}` },
+    ]);
+  }
+  return value;
+}
+
+/** Checks size and steps before arrays are sized from them (the addon checks everything else). */
+function checkBatchShape(batch: Batch): void {
+  const issues: { path: string; message: string }[] = [];
+  if (!Number.isInteger(batch?.size) || batch.size < 1) issues.push({ path: 'size', message: `expected a positive integer, got ${batch?.size}` });
+  if (!Number.isInteger(batch?.steps) || batch.steps < 1) issues.push({ path: 'steps', message: `expected a positive integer, got ${batch?.steps}` });
+  if (issues.length === 0 && !isAnalogBatch(batch) && !(batch.offsets instanceof Int32Array)) {
+    issues.push({ path: 'offsets', message: 'expected an Int32Array (or values for an analog batch)' });
+  }
+  if (issues.length > 0) throw new ConfigError('batch', issues);
+}

@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+
+describe('spikegrad info', () => {
+  it('prints the version, SIMD level and threads', () => {
+    const out = execFileSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8' });
+    const info = JSON.parse(out);
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(['avx512', 'avx2', 'generic']).toContain(info.simd);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('honours SPIKEGRAD_SIMD to lower the level', () => {
+    const out = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8', env: { ...process.env, SPIKEGRAD_SIMD: 'generic' } });
+    expect(out).toMatch(/simd: +generic/);
+  });
+
+  it('prints help for unknown commands with a non-zero exit', () => {
+    expect(() => execFileSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/unknown command/);
+  });
+});
