@@ -1,5 +1,6 @@
 /** spikegrad: surrogate-gradient training of spiking neural networks on CPUs. */
-export { Network, defaultThreads } from './model/network.js';
+export { Network } from './model/network.js';
+export { defaultThreads } from './util/threads.js';
 export type {
   BatchSummary,
   ForwardOptions,
@@ -31,3 +32,20 @@ export { ConfigError } from './util/errors.js';
 export type { ConfigIssue } from './util/errors.js';
 export { nativeInfo, version } from './info.js';
 export type { RuntimeInfo } from './info.js';
+
+// Data sets (DESIGN.md section 4)
+export { AnalogDataset, EventDataset } from './data/dataset.js';
+export type { AnyDataset, DatasetSplits, SpikeDataset, SpikeSample } from './data/dataset.js';
+export { batchCount, epochBatches, epochOrder, makeBatch } from './data/batches.js';
+export type { BatchOptions } from './data/batches.js';
+export { DATASET_NAMES, loadDataset, parseDatasetConfig } from './data/registry.js';
+export type { DatasetName, LoadedDataset, LoadOptions } from './data/registry.js';
+export { fourierTerms, generateRandman, RandmanOptionsSchema } from './data/randman.js';
+export type { RandmanData, RandmanOptions, RandmanOptionsInput } from './data/randman.js';
+export { loadImageDataset, ImageOptionsSchema, FASHION_MNIST_DIR } from './data/images.js';
+export { loadHeidelberg, HeidelbergOptionsSchema } from './data/shd.js';
+export { readIdxFile, parseIdx } from './data/idx.js';
+export { latencyStep, latencyTable } from './data/latency.js';
+export { describeDataset } from './data/describe.js';
+export type { DatasetDescription } from './data/describe.js';
+export { defaultCacheDir } from './data/cache.js';

@@ -7,6 +7,7 @@
 
 #include "backward_body.h"
 #include "forward_body.h"
+#include "simd/sin.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SG_HAVE_X86_LEVELS 1
@@ -30,7 +31,13 @@ namespace {
                             int ldc) {                                                                       \
     gemm_accumulate<ISA>(M, N, K, A, lda, B, ldb, C, ldc);                                                   \
   }                                                                                                          \
-  const PassFunctions kFunctions_##SUFFIX = {simulate_sample_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX};
+  TARGET void fourier_##SUFFIX(const double* x, int n, const double* a, const double* w, const double* ph,       \
+                               int terms, double* acc) {                                                     \
+    fourier_series_accumulate(x, n, a, w, ph, terms, acc);                                                   \
+  }                                                                                                          \
+  TARGET double sin_##SUFFIX(double x) { return sin_approx(x); }                                             \
+  const PassFunctions kFunctions_##SUFFIX = {simulate_sample_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX,   \
+                                             fourier_##SUFFIX, sin_##SUFFIX};
 
 SG_DEFINE_LEVEL(, IsaGeneric, generic)
 #if SG_HAVE_X86_LEVELS

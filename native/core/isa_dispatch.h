@@ -15,6 +15,10 @@ struct PassFunctions {
   void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch);
   // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
   void (*gemm_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
+  // acc[p] += sum_k amplitude[k] sin(frequency[k] x[p] + phase[k]) (Randman's manifolds).
+  void (*fourier_series_accumulate)(const double* x, int n, const double* amplitude, const double* frequency,
+                                    const double* phase, int terms, double* acc);
+  double (*sin)(double x);  // the vectorized sine, for its accuracy test
 };
 
 // The best level this CPU (and its OS) supports.

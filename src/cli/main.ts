@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 
 import { version } from '../info.js';
+import { registerData } from './data-command.js';
 import { registerInfo } from './info-command.js';
 import { runCli } from './run.js';
 
@@ -12,5 +13,6 @@ program
   .description('Surrogate-gradient training of spiking neural networks on CPUs')
   .version(version);
 registerInfo(program);
+registerData(program);
 
 await runCli(program, process.argv);

@@ -63,9 +63,21 @@ export interface NativeInfo {
   napiVersion: number;
 }
 
+/** A random manifold's parameters, [units][dim][terms] each (see src/data/randman.ts). */
+export interface NativeManifold {
+  units: number;
+  dim: number;
+  terms: number;
+  amplitude: Float64Array;
+  frequency: Float64Array;
+  phase: Float64Array;
+}
+
 export interface NativeAddon {
   NativeNetwork: new (spec: NativeSpec) => NativeNetwork;
   info(): NativeInfo;
+  /** Coordinates [points][units] of points x [points][dim] on a random manifold. */
+  evaluateManifold(manifold: NativeManifold, x: Float64Array, options: NativeRunOptions): Promise<Float64Array>;
 }
 
 /** The package root (this file lives in src/model or dist/model). */

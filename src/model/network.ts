@@ -3,10 +3,9 @@
  * owned here and shared with C++ without copies; forward() and lossAndGradient() run in a native worker thread
  * and return Promises, one at a time per network (calls are queued, so the event loop never blocks).
  */
-import os from 'node:os';
-
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
 import { type NetworkConfig, type NetworkConfigInput, parseNetworkConfig } from './config.js';
 import { initializeWeights } from './init.js';
@@ -78,10 +77,6 @@ export interface ForwardOptions {
   /** Hidden layers to record spikes or membrane of; default: every hidden layer. */
   layers?: number[];
   regularizers?: RegularizerConfigInput[];
-}
-
-export function defaultThreads(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 export class Network {

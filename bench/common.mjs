@@ -1,0 +1,56 @@
+// Helpers shared by the benchmarks: timing with warm-up and medians, machine facts, result files.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs fn `warmup` times, then `repeats` timed times; returns milliseconds per run. */
+export async function time(fn, { warmup = 2, repeats = 7 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const runs = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    runs.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), runs };
+}
+
+/** CPU model, cores and the 1-minute load average (the machine is shared: a busy core skews timings). */
+export function machine() {
+  let model = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
+    model = /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? model;
+  } catch {}
+  return { cpu: model, cores: os.availableParallelism?.() ?? os.cpus().length, node: process.version, load1: os.loadavg()[0] };
+}
+
+/** Fraction of the last `ms` milliseconds that other processes kept the CPUs busy (from /proc/stat). */
+export async function busyFraction(ms = 500) {
+  const read = () => {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3] + line[4];
+    return { idle, total: line.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+}
+
+export function writeResult(name, result) {
+  mkdirSync(path.join(benchDir, 'results'), { recursive: true });
+  const file = path.join(benchDir, 'results', `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,128 @@
+/**
+ * One entry point for every data set: parse its options (zod), find its source files, and return train / valid /
+ * test splits, from the on-disk cache when an entry for exactly these options and files exists.
+ */
+import { z } from 'zod';
+
+import { ConfigError } from '../util/errors.js';
+import { defaultThreads } from '../util/threads.js';
+import { parseWithSchema } from '../util/validate.js';
+import { CacheCorrupt, cacheFileFor, defaultCacheDir, fileIdentity, readCache, writeCache } from './cache.js';
+import type { DatasetSplits, EventDataset } from './dataset.js';
+import { type ImageOptions, loadImageDataset, locateImageFiles, parseImageOptions } from './images.js';
+import { generateRandman, parseRandmanOptions, type RandmanOptions } from './randman.js';
+import { defaultDataDir, type HeidelbergOptions, heidelbergFiles, loadHeidelberg, parseHeidelbergOptions } from './shd.js';
+
+export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** Bumped when a loader's output changes for the same options, so old cache entries are not reused. */
+const GENERATOR_VERSION: Record<DatasetName, number> = { randman: 1, 'fashion-mnist': 1, mnist: 1, shd: 1, ssc: 1 };
+
+export type ParsedDatasetConfig =
+  | { name: 'randman'; options: RandmanOptions }
+  | { name: 'fashion-mnist' | 'mnist'; options: ImageOptions }
+  | { name: 'shd' | 'ssc'; options: HeidelbergOptions };
+
+/** `{ name, ...options }` with the options of that data set (unknown keys are errors). */
+export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
+  const head = parseWithSchema(z.object({ name: z.enum(DATASET_NAMES) }).loose(), input, 'dataset config');
+  const { name: _name, ...rest } = input as Record<string, unknown>;
+  const prefix = (err: unknown) =>
+    err instanceof ConfigError ? new ConfigError(`dataset config (${head.name})`, err.issues) : err;
+  try {
+    switch (head.name) {
+      case 'randman':
+        return { name: 'randman', options: parseRandmanOptions(rest) };
+      case 'fashion-mnist':
+      case 'mnist':
+        return { name: head.name, options: parseImageOptions(rest) };
+      case 'shd':
+      case 'ssc':
+        return { name: head.name, options: parseHeidelbergOptions(rest) };
+    }
+  } catch (err) {
+    throw prefix(err);
+  }
+}
+
+export interface LoadOptions {
+  /** Directory of the dataset cache; default $SPIKEGRAD_CACHE or ~/.cache/spikegrad. */
+  cacheDir?: string;
+  /** false: always rebuild and never write the cache. */
+  cache?: boolean;
+  threads?: number;
+  /** Progress and warnings (default: silent). */
+  log?: (message: string) => void;
+}
+
+export interface LoadedDataset {
+  config: ParsedDatasetConfig;
+  splits: DatasetSplits<EventDataset>;
+  /** Loader facts worth reporting (SHD binning: dropped and clipped spikes; held-out speakers). */
+  extra: Record<string, unknown>;
+  cacheFile?: string;
+  fromCache: boolean;
+}
+
+function sourceFiles(config: ParsedDatasetConfig): string[] {
+  switch (config.name) {
+    case 'randman':
+      return [];
+    case 'fashion-mnist':
+    case 'mnist':
+      return Object.values(locateImageFiles(config.name, config.options.path));
+    case 'shd':
+    case 'ssc':
+      return Object.values(heidelbergFiles(config.name, config.options.path ?? defaultDataDir(config.name))).filter(
+        (f): f is string => f !== undefined,
+      );
+  }
+}
+
+async function build(config: ParsedDatasetConfig, threads: number): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
+  switch (config.name) {
+    case 'randman':
+      return { splits: (await generateRandman(config.options, threads)).splits, extra: {} };
+    case 'fashion-mnist':
+    case 'mnist':
+      return { splits: loadImageDataset(config.name, config.options), extra: {} };
+    case 'shd':
+    case 'ssc': {
+      const { splits, reports, validSpeakers } = await loadHeidelberg(config.name, config.options);
+      return { splits, extra: { binning: reports, validSpeakers } };
+    }
+  }
+}
+
+export async function loadDataset(input: unknown, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const config = parseDatasetConfig(input);
+  const log = options.log ?? (() => undefined);
+  const sources = sourceFiles(config); // fails early, with directions, when data are missing
+  const useCache = options.cache !== false;
+  const key = { name: config.name, options: config.options, sources: sources.map(fileIdentity), generator: GENERATOR_VERSION[config.name] };
+  const file = cacheFileFor(options.cacheDir ?? defaultCacheDir(), config.name, key);
+  if (useCache) {
+    try {
+      const cached = readCache(file, key);
+      if (cached) {
+        const { train, valid, test } = cached.splits;
+        if (train && valid && test) return { config, splits: { train, valid, test }, extra: cached.extra, cacheFile: file, fromCache: true };
+      }
+    } catch (err) {
+      if (!(err instanceof CacheCorrupt)) throw err;
+      log(`${err.message}; rebuilding it`);
+    }
+  }
+  log(`preparing ${config.name}`);
+  const built = await build(config, options.threads ?? defaultThreads());
+  if (useCache) {
+    try {
+      writeCache(file, key, { splits: { ...built.splits }, extra: built.extra });
+    } catch (err) {
+      log(`warning: could not write the dataset cache ${file} (${(err as Error).message}); continuing without it`);
+      return { config, splits: built.splits, extra: built.extra, fromCache: false };
+    }
+  }
+  return { config, splits: built.splits, extra: built.extra, cacheFile: useCache ? file : undefined, fromCache: false };
+}
