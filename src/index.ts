@@ -49,3 +49,21 @@ export { latencyStep, latencyTable } from './data/latency.js';
 export { describeDataset } from './data/describe.js';
 export type { DatasetDescription } from './data/describe.js';
 export { defaultCacheDir } from './data/cache.js';
+
+// Training (optimizers, schedules, trainer, runs, checkpoints)
+export { Adam, Adamax, createOptimizer, Optimizer, OptimizerConfigSchema, OPTIMIZER_KINDS, Sgd, Smorms3 } from './train/optimizers/index.js';
+export type { OptimizerConfig, OptimizerState } from './train/optimizers/index.js';
+export { learningRate, ScheduleConfigSchema } from './train/schedules.js';
+export type { ScheduleConfig } from './train/schedules.js';
+export { addWeightDecay, clipByGlobalNorm, globalNorm } from './train/gradient-tools.js';
+export { evaluate, SplitAccumulator } from './train/metrics.js';
+export type { SplitMetrics } from './train/metrics.js';
+export { Trainer, TrainingDiverged } from './train/trainer.js';
+export type { BatchProgress, EpochRecord, TrainerHooks, TrainerState } from './train/trainer.js';
+export { parseTrainConfig, TrainConfigSchema, PAPER_REGULARIZERS } from './train/train-config.js';
+export type { TrainConfig, TrainConfigInput } from './train/train-config.js';
+export { runTraining, resolveNetwork, inputRate, CHECKPOINT_FILE, METRICS_FILE, RESULTS_FILE } from './train/run.js';
+export type { RunOptions, RunResults } from './train/run.js';
+export { readCheckpoint, writeCheckpoint, CheckpointError, CHECKPOINT_VERSION } from './io/checkpoint.js';
+export type { Checkpoint } from './io/checkpoint.js';
+export { fluctuationWeightStats, pspKernelIntegrals } from './model/fluctuation-init.js';

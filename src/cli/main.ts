@@ -4,8 +4,10 @@ import { Command } from 'commander';
 
 import { version } from '../info.js';
 import { registerData } from './data-command.js';
+import { registerEval } from './eval-command.js';
 import { registerInfo } from './info-command.js';
 import { runCli } from './run.js';
+import { registerTrain } from './train-command.js';
 
 const program = new Command();
 program
@@ -14,5 +16,7 @@ program
   .version(version);
 registerInfo(program);
 registerData(program);
+registerTrain(program);
+registerEval(program);
 
 await runCli(program, process.argv);

@@ -10,7 +10,7 @@ export const SURROGATE_SHAPES = ['superspike', 'sigmoid', 'esser', 'exponential'
 export const RESET_MODES = ['detached', 'differentiable'] as const;
 export const READOUT_REDUCTIONS = ['max', 'sum', 'mean', 'last'] as const;
 export const RECURRENT_GRADIENTS = ['propagate', 'detached'] as const;
-export const INIT_KINDS = ['uniform', 'normal'] as const;
+export const INIT_KINDS = ['uniform', 'normal', 'fluctuation'] as const;
 
 const MAX_UNITS = 1 << 20;
 const units = (what: string) =>
@@ -47,13 +47,33 @@ export const SurrogateConfigSchema = z
   })
   .strict();
 
-export const InitConfigSchema = z
-  .object({
-    /** uniform: U(-gain/sqrt(fan_in), gain/sqrt(fan_in)) (the paper); normal: N(0, (gain/sqrt(fan_in))^2). */
-    kind: z.enum(INIT_KINDS).default('uniform'),
-    gain: positiveFinite().default(1),
-  })
-  .strict();
+const gain = () => positiveFinite().default(1);
+export const InitConfigSchema = z.preprocess(
+  // `init: { gain: 2 }` without a kind means the default uniform initialization.
+  (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { kind: 'uniform', ...v } : v),
+  z.discriminatedUnion('kind', [
+    /** U(-gain/sqrt(fan_in), gain/sqrt(fan_in)): the paper's default, no biases. */
+    z.object({ kind: z.literal('uniform'), gain: gain() }).strict(),
+    /** N(0, (gain/sqrt(fan_in))^2). */
+    z.object({ kind: z.literal('normal'), gain: gain() }).strict(),
+    /** Fluctuation-driven (Rossbroich, Gygax & Zenke 2022); the readout stays uniform. */
+    z
+      .object({
+        kind: z.literal('fluctuation'),
+        /** Target standard deviation of the free membrane potential (threshold units). */
+        sigmaU: positiveFinite().default(1),
+        /** Target mean of the free membrane potential. */
+        muU: z.number().finite().default(0),
+        /** Share of the membrane variance from feedforward input in recurrent layers. */
+        alpha: z.number().gt(0).max(1).default(0.9),
+        /** Input firing rate in Hz; the trainer measures it from the training data when left out. */
+        inputRate: positiveFinite().optional(),
+        /** Assumed firing rate of hidden neurons in Hz (input of deeper layers and recurrences). */
+        hiddenRate: positiveFinite().default(10),
+      })
+      .strict(),
+  ]),
+);
 
 export const NetworkConfigSchema = z
   .object({
@@ -64,11 +84,18 @@ export const NetworkConfigSchema = z
     surrogate: SurrogateConfigSchema.prefault({}),
     reset: z.enum(RESET_MODES).default('detached'),
     readout: z.enum(READOUT_REDUCTIONS).default('max'),
-    init: InitConfigSchema.prefault({}),
+    init: InitConfigSchema.default({ kind: 'uniform', gain: 1 }),
     seed: z.number().int().min(0).max(0xffffffff).default(1),
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.init.kind === 'fluctuation' && config.init.inputRate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['init', 'inputRate'],
+        message: 'fluctuation-driven initialization needs the input firing rate in Hz (the trainer fills it in from the data)',
+      });
+    }
     config.layers.forEach((layer, i) => {
       if (!layer.recurrent && layer.recurrentGradient === 'detached') {
         ctx.addIssue({

@@ -8,7 +8,7 @@ import { Rng } from '../util/rng.js';
 import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
 import { type NetworkConfig, type NetworkConfigInput, parseNetworkConfig } from './config.js';
-import { initializeWeights } from './init.js';
+import { initializeParameters } from './init.js';
 import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
 
@@ -97,15 +97,14 @@ export class Network {
     const addon = loadNative();
     this.native = new addon.NativeNetwork(toNativeSpec(this.config));
     const layout = this.native.parameterLayout();
-    const rng = new Rng(this.config.seed);
-    const parameters: Record<string, Float32Array> = {};
-    const shapes: Record<string, ParameterShape> = {};
-    for (const { name, rows, cols } of layout) {
-      const weights = new Float32Array(rows * cols);
-      initializeWeights(weights, rows, this.config.init, rng);
-      parameters[name] = weights;
-      shapes[name] = Object.freeze({ rows, cols });
+    let parameters: Record<string, Float32Array>;
+    try {
+      parameters = initializeParameters(this.config, layout, new Rng(this.config.seed));
+    } catch (err) {
+      throw new ConfigError('network config', [{ path: 'init', message: (err as Error).message.replace(/^init: /, '') }]);
     }
+    const shapes: Record<string, ParameterShape> = {};
+    for (const { name, rows, cols } of layout) shapes[name] = Object.freeze({ rows, cols });
     this.parameters = Object.freeze(parameters);
     this.parameterShapes = Object.freeze(shapes);
     this.parameterNames = Object.freeze(layout.map((p) => p.name));

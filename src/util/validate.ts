@@ -11,7 +11,13 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, input: unknown, 
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
     const path = formatPath(issue.path);
-    const given = 'input' in issue && issue.code !== 'unrecognized_keys' ? ` (got ${describeValue(issue.input)})` : '';
+    let input = 'input' in issue ? issue.input : undefined;
+    // A discriminated union reports its parent object as the input: show the discriminator's own value.
+    const key = issue.path[issue.path.length - 1];
+    if (input !== null && typeof input === 'object' && !Array.isArray(input) && typeof key === 'string' && key in input) {
+      input = (input as Record<string, unknown>)[key];
+    }
+    const given = 'input' in issue && issue.code !== 'unrecognized_keys' ? ` (got ${describeValue(input)})` : '';
     return { path, message: `${issue.message}${given}` };
   });
   throw new ConfigError(what, issues);

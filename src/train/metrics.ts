@@ -1,0 +1,63 @@
+/** Per-split metrics: loss, accuracy and spike statistics accumulated over batches. */
+import type { EventDataset } from '../data/dataset.js';
+import { epochBatches } from '../data/batches.js';
+import type { BatchSummary, Network } from '../model/network.js';
+import type { RegularizerConfig } from '../model/regularizers.js';
+
+export interface SplitMetrics {
+  samples: number;
+  /** Cross entropy + regularization, mean over samples. */
+  loss: number;
+  crossEntropy: number;
+  regularization: number;
+  accuracy: number;
+  /** Per hidden layer: mean spikes per neuron per sample. */
+  spikesPerNeuron: number[];
+  /** Per hidden layer: fraction of neurons that never fired in the split. */
+  silentFraction: number[];
+}
+
+export class SplitAccumulator {
+  private samples = 0;
+  private loss = 0;
+  private crossEntropy = 0;
+  private regularization = 0;
+  private correct = 0;
+  private counts: Float64Array[] | null = null;
+
+  add(summary: BatchSummary, size: number): void {
+    this.samples += size;
+    this.loss += (summary.loss ?? 0) * size;
+    this.crossEntropy += (summary.crossEntropy ?? 0) * size;
+    this.regularization += (summary.regularization ?? 0) * size;
+    this.correct += summary.correct ?? 0;
+    this.counts ??= summary.spikeCounts.map((c) => new Float64Array(c.length));
+    summary.spikeCounts.forEach((c, l) => {
+      const total = this.counts![l];
+      for (let i = 0; i < c.length; i++) total[i] += c[i];
+    });
+  }
+
+  result(): SplitMetrics {
+    const n = Math.max(1, this.samples);
+    const counts = this.counts ?? [];
+    return {
+      samples: this.samples,
+      loss: this.loss / n,
+      crossEntropy: this.crossEntropy / n,
+      regularization: this.regularization / n,
+      accuracy: this.correct / n,
+      spikesPerNeuron: counts.map((c) => c.reduce((a, b) => a + b, 0) / (n * c.length)),
+      silentFraction: counts.map((c) => c.reduce((a, b) => a + (b === 0 ? 1 : 0), 0) / c.length),
+    };
+  }
+}
+
+/** Forward passes over a whole split (no gradients). */
+export async function evaluate(net: Network, data: EventDataset, batchSize: number, regularizers: RegularizerConfig[]): Promise<SplitMetrics> {
+  const acc = new SplitAccumulator();
+  for (const batch of epochBatches(data, 0, { batchSize, shuffle: false })) {
+    acc.add(await net.forward(batch, { regularizers }), batch.size);
+  }
+  return acc.result();
+}

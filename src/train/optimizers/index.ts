@@ -1,0 +1,36 @@
+/** Optimizer configs (zod) and construction. */
+import { z } from 'zod';
+
+import { Adam, Adamax } from './adam.js';
+import { Optimizer } from './optimizer.js';
+import { Sgd } from './sgd.js';
+import { Smorms3 } from './smorms3.js';
+
+export { Optimizer } from './optimizer.js';
+export type { OptimizerState } from './optimizer.js';
+export { Adam, Adamax } from './adam.js';
+export { Sgd } from './sgd.js';
+export { Smorms3 } from './smorms3.js';
+
+const beta = z.number().min(0).lt(1);
+export const OptimizerConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('adam'), beta1: beta.default(0.9), beta2: beta.default(0.999), eps: z.number().positive().default(1e-8) }).strict(),
+  z.object({ kind: z.literal('adamax'), beta1: beta.default(0.9), beta2: beta.default(0.999), eps: z.number().positive().default(1e-8) }).strict(),
+  z.object({ kind: z.literal('sgd'), momentum: z.number().min(0).lt(1).default(0.9), nesterov: z.boolean().default(false) }).strict(),
+  z.object({ kind: z.literal('smorms3'), eps: z.number().positive().default(1e-16) }).strict(),
+]);
+export type OptimizerConfig = z.output<typeof OptimizerConfigSchema>;
+export const OPTIMIZER_KINDS = ['adam', 'adamax', 'sgd', 'smorms3'] as const;
+
+export function createOptimizer(config: OptimizerConfig, parameters: Readonly<Record<string, Float32Array>>): Optimizer {
+  switch (config.kind) {
+    case 'adam':
+      return new Adam(parameters, config);
+    case 'adamax':
+      return new Adamax(parameters, config);
+    case 'sgd':
+      return new Sgd(parameters, config);
+    case 'smorms3':
+      return new Smorms3(parameters, config);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * A complete training run as `spikegrad train` performs it: validate the config and the output directory, load
+ * the data set, build the network (sizes from the data; fluctuation-driven init gets the measured input rate),
+ * train with a checkpoint and a metrics line after every epoch, then evaluate the best weights on every split and
+ * write results.json. With `resume`, a run killed at any point continues from its last checkpoint and ends
+ * bit-identical to an uninterrupted run.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+import type { EventDataset } from '../data/dataset.js';
+import { describeDataset } from '../data/describe.js';
+import { loadDataset, type LoadedDataset } from '../data/registry.js';
+import { version } from '../info.js';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { type NetworkConfig, parseNetworkConfig } from '../model/config.js';
+import { Network } from '../model/network.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { ConfigError } from '../util/errors.js';
+import { stableStringify } from '../util/stable-json.js';
+import { evaluate, type SplitMetrics } from './metrics.js';
+import { parseTrainConfig, type TrainConfig } from './train-config.js';
+import { type BatchProgress, type EpochRecord, Trainer, TrainingDiverged } from './trainer.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.sgck';
+export const METRICS_FILE = 'metrics.jsonl';
+export const RESULTS_FILE = 'results.json';
+
+export interface RunOptions {
+  /** Output directory for checkpoint, metrics and results. */
+  out: string;
+  /** Continue from out/checkpoint.sgck if it exists. */
+  resume?: boolean;
+  /** Start over even if `out` already holds a run (its files are replaced). */
+  force?: boolean;
+  cacheDir?: string;
+  cache?: boolean;
+  /** Overrides config.threads. */
+  threads?: number;
+  log?: (message: string) => void;
+  onBatch?: (p: BatchProgress) => void;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface RunResults {
+  config: TrainConfig;
+  network: NetworkConfig;
+  dataset: { name: string; description: Record<string, ReturnType<typeof describeDataset>> };
+  train: SplitMetrics;
+  valid: SplitMetrics;
+  test: SplitMetrics;
+  epochs: number;
+  bestEpoch: number | null;
+  stopped: 'early-stopping' | null;
+  wallSeconds: number;
+  history: EpochRecord[];
+}
+
+/** Checks that `dir` exists or can be made and that files can be written in it. */
+/** A fresh directory name for a run without --out: runs/<dataset>-<YYYYMMDD-HHMMSS>[-n]. */
+export function defaultRunDir(dataset: string, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  let dir = path.join('runs', `${dataset}-${stamp}`);
+  for (let n = 2; existsSync(dir); n++) dir = path.join('runs', `${dataset}-${stamp}-${n}`);
+  return dir;
+}
+
+export function ensureWritableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.spikegrad-write-test-${process.pid}`);
+    writeFileAtomic(probe, 'ok');
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw new ConfigError('output directory', [{ path: 'out', message: `cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+  }
+}
+
+/** Mean input firing rate of a data set in Hz (events per unit per second). */
+export function inputRate(data: EventDataset, dt: number): number {
+  return data.eventCount / (data.size * data.inputs * data.steps * dt);
+}
+
+/** The network config of a run: sizes from the data set (checked against any given), measured input rate. */
+export function resolveNetwork(config: TrainConfig, data: LoadedDataset): NetworkConfig {
+  const train = data.splits.train;
+  const n = config.network;
+  const issues: { path: string; message: string }[] = [];
+  if (n.inputs !== undefined && n.inputs !== train.inputs) {
+    issues.push({ path: 'network.inputs', message: `${n.inputs} does not match the ${train.inputs} inputs of ${data.config.name}` });
+  }
+  if (n.outputs !== undefined && n.outputs !== train.classes) {
+    issues.push({ path: 'network.outputs', message: `${n.outputs} does not match the ${train.classes} classes of ${data.config.name}` });
+  }
+  if (issues.length > 0) throw new ConfigError('training config', issues);
+  const init = n.init.kind === 'fluctuation' && n.init.inputRate === undefined ? { ...n.init, inputRate: inputRate(train, n.neuron.dt) } : n.init;
+  return parseNetworkConfig({ ...n, inputs: train.inputs, outputs: train.classes, init, seed: config.seed });
+}
+
+function sameRun(a: TrainConfig, b: TrainConfig): boolean {
+  // Threads change speed, never results.
+  const strip = (c: TrainConfig) => ({ ...c, threads: undefined });
+  return stableStringify(strip(a)) === stableStringify(strip(b));
+}
+
+export async function runTraining(input: unknown, options: RunOptions): Promise<RunResults> {
+  const log = options.log ?? (() => undefined);
+  const checkpointFile = path.join(options.out, CHECKPOINT_FILE);
+  let resumeFrom: Checkpoint | null = null;
+  let config: TrainConfig;
+  if (options.resume && existsSync(checkpointFile)) {
+    resumeFrom = readCheckpoint(checkpointFile);
+    config = input === undefined ? resumeFrom.config : parseTrainConfig(input);
+    if (!sameRun(config, resumeFrom.config)) {
+      throw new ConfigError('resume', [
+        { path: 'config', message: `${checkpointFile} was written by a run with another config; use another --out, or resume without changing options` },
+      ]);
+    }
+    log(`resuming from ${checkpointFile} after epoch ${resumeFrom.state.epoch}`);
+  } else {
+    config = parseTrainConfig(input);
+    if (existsSync(checkpointFile) && !options.force) {
+      throw new ConfigError('output directory', [
+        { path: 'out', message: `${options.out} already holds a run (${CHECKPOINT_FILE}); continue it with --resume, replace it with --force, or choose another --out` },
+      ]);
+    }
+  }
+  ensureWritableDir(options.out);
+
+  const data = await loadDataset(config.dataset, { cacheDir: options.cacheDir, cache: options.cache, threads: options.threads ?? config.threads, log });
+  const networkConfig = resumeFrom?.network ?? resolveNetwork(config, data);
+  const net = new Network(networkConfig, { threads: options.threads ?? config.threads });
+  if (resumeFrom) net.setParameters(resumeFrom.parameters);
+
+  const metricsFile = path.join(options.out, METRICS_FILE);
+  // The metrics log always equals the checkpoint's history, so a killed run's partial epoch leaves no line behind.
+  const writeMetrics = (history: EpochRecord[]) => writeFileAtomic(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeMetrics(resumeFrom?.state.history ?? []);
+
+  const checkpoint = (state: Checkpoint['state'], finished: boolean): Checkpoint => ({
+    version: 1,
+    spikegrad: version,
+    createdAt: new Date().toISOString(),
+    config,
+    network: networkConfig,
+    rng: { kind: 'derived-per-epoch', seed: config.seed, nextEpoch: state.epoch },
+    state,
+    parameters: Object.fromEntries(Object.entries(net.parameters).map(([n, p]) => [n, p.slice()])),
+    finished,
+  });
+
+  const trainer = new Trainer(
+    net,
+    config,
+    {
+      onBatch: options.onBatch,
+      onEpoch: (record, state) => {
+        writeCheckpoint(checkpointFile, checkpoint(state, false));
+        writeMetrics(state.history);
+        options.onEpoch?.(record);
+      },
+    },
+    resumeFrom?.state,
+  );
+  let state;
+  try {
+    state = await trainer.fit(data.splits.train, data.splits.valid);
+  } catch (err) {
+    if (err instanceof TrainingDiverged) {
+      const kept = existsSync(checkpointFile) ? `the last good checkpoint (epoch ${readCheckpoint(checkpointFile).state.epoch}) is kept at ${checkpointFile}` : 'no epoch finished, so there is no checkpoint';
+      throw new TrainingDiverged(err.epoch, err.batch, `${err.message.replace(/^training diverged at epoch \d+, batch \d+: /, '')}; ${kept}`);
+    }
+    throw err;
+  }
+
+  const evalStart = performance.now();
+  const e = (d: EventDataset) => evaluate(net, d, config.evalBatchSize, config.regularizers);
+  const results: RunResults = {
+    config,
+    network: networkConfig,
+    dataset: {
+      name: data.config.name,
+      description: { train: describeDataset(data.splits.train), valid: describeDataset(data.splits.valid), test: describeDataset(data.splits.test) },
+    },
+    train: await e(data.splits.train),
+    valid: await e(data.splits.valid),
+    test: await e(data.splits.test),
+    epochs: state.epoch,
+    bestEpoch: trainer.bestEpoch,
+    stopped: state.stopped,
+    wallSeconds: state.history.reduce((s, r) => s + r.seconds, 0) + (performance.now() - evalStart) / 1000,
+    history: state.history,
+  };
+  writeCheckpoint(checkpointFile, checkpoint(state, true));
+  writeFileAtomic(path.join(options.out, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
+  await net.dispose();
+  return results;
+}
