@@ -55,6 +55,18 @@ Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) c
     counts.Set(static_cast<uint32_t>(l), c);
   }
   out.Set("spikeCounts", counts);
+  if (options_.profile) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("forward", r.timings.forward);
+    t.Set("transposes", r.timings.transposes);
+    t.Set("backward", r.timings.backward);
+    t.Set("reduce", r.timings.reduce);
+    t.Set("denseGradient", r.timings.dense_gradient);
+    t.Set("products", r.timings.products);
+    t.Set("weightGradients", r.timings.weight_gradients);
+    t.Set("adjointSteps", r.timings.adjoint_steps);
+    out.Set("timings", t);
+  }
   return out;
 }
 

@@ -74,7 +74,8 @@ SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& laye
 constexpr int kMaxLayers = 64;
 
 template <class Isa>
-SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* spike_list) {
+SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* spike_list,
+                              double* phase_seconds) {
   const int b0 = ctx.chunk_begin[p];
   const int M = ctx.chunk_begin[p + 1] - b0;
   const int T = ctx.steps;
@@ -104,6 +105,13 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
   for (int r = 0; r < M; ++r)
     for (int c = 0; c < C; ++c) gY[r * C + c] = readout_direct_gradient(ctx, b0 + r, c, T);
 
+  double clock = ctx.profile ? monotonic_seconds() : 0.0;
+  auto lap = [&](int phase) {
+    if (!ctx.profile) return;
+    const double now = monotonic_seconds();
+    phase_seconds[phase] += now - clock;
+    clock = now;
+  };
   for (int n = T - 1; n >= 0; --n) {
     // At n = T-1 every adjoint at n+1 = T is zero except the readout's Y: no products, no weight gradients.
     const bool tail = n == T - 1;
@@ -140,6 +148,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       }
     }
 
+    lap(0);
     // B. weight gradients from the events at step n and the adjoints at n+1.
     if (!tail) {
       for (int r = 0; r < M; ++r) {
@@ -148,11 +157,9 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
         const int H0 = first.size;
         float* dW0 = grads + first.input_grad_offset;
         const float* gi0 = gI[0] + static_cast<std::int64_t>(r) * H0;
-        if (batch.analog()) {
-          const float* x = batch.values + (static_cast<std::int64_t>(b) * T + n) * first.fan_in;
-          for (int k = 0; k < first.fan_in; ++k) {
-            if (x[k] != 0.0f) add_scaled_row(dW0 + static_cast<std::int64_t>(k) * H0, gi0, x[k], H0);
-          }
+        if (ctx.dense_input) {
+          // Kept for the X^T G product after the time loop: row (b, n) holds dL/dI[n+1].
+          std::memcpy(ctx.dense_grad + (static_cast<std::int64_t>(b) * T + n) * H0, gi0, sizeof(float) * H0);
         } else {
           const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
           for (std::int32_t e = step_begin[n]; e < step_begin[n + 1]; ++e) {
@@ -185,6 +192,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       }
     }
 
+    lap(1);
     // C. adjoints from n+1 to n.
     for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l]);
     const Decays& d = ctx.decays;
@@ -196,6 +204,14 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
         gJ[i] = d.out_in * gy + d.syn * gJ[i];
         gY[i] = (n >= 1 ? readout_direct_gradient(ctx, b0 + r, c, n) : 0.0f) + d.out * gy;
       }
+    }
+    lap(2);
+  }
+  if (ctx.dense_input) {
+    // dL/dI[T] = 0: the last row of each sample.
+    for (int r = 0; r < M; ++r) {
+      std::memset(ctx.dense_grad + (static_cast<std::int64_t>(b0 + r) * T + T - 1) * ctx.layers[0].size, 0,
+                  sizeof(float) * ctx.layers[0].size);
     }
   }
 }

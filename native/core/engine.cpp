@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -59,6 +60,10 @@ std::int64_t first_non_finite(const float* x, std::int64_t n) {
   return -1;
 }
 
+double monotonic_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 int available_threads() {
 #ifdef _OPENMP
   return omp_get_num_procs();
@@ -75,21 +80,27 @@ Engine::Engine(const NetworkSpec& spec) : spec_(spec) {
   const int depth = static_cast<int>(spec_.layers.size());
   input_index_.assign(depth, -1);
   recurrent_index_.assign(depth, -1);
-  partition_offset_.resize(params_.size());
+  events_layout_.offset.assign(params_.size(), -1);
+  dense_layout_.offset.assign(params_.size(), -1);
   for (std::size_t p = 0; p < params_.size(); ++p) {
     const ParameterInfo& info = params_[p];
     if (info.kind == ParameterInfo::Kind::Input) input_index_[info.layer] = static_cast<int>(p);
     if (info.kind == ParameterInfo::Kind::Recurrent) recurrent_index_[info.layer] = static_cast<int>(p);
     if (info.kind == ParameterInfo::Kind::Readout) readout_index_ = static_cast<int>(p);
-    partition_offset_[p] = partition_floats_;
-    partition_floats_ += round_to_line(info.size());
+    events_layout_.offset[p] = events_layout_.floats;
+    events_layout_.floats += round_to_line(info.size());
+    if (!(info.kind == ParameterInfo::Kind::Input && info.layer == 0)) {
+      dense_layout_.offset[p] = dense_layout_.floats;
+      dense_layout_.floats += round_to_line(info.size());
+    }
   }
   ws_.layers.resize(depth);
   ws_.transposed.resize(params_.size());
 }
 
-int Engine::partition_count(int batch_size) const {
-  const std::int64_t by_memory = std::max<std::int64_t>(1, kPartitionBudgetBytes / (partition_floats_ * 4));
+int Engine::partition_count(int batch_size, bool dense_input) const {
+  const std::int64_t floats = std::max<std::int64_t>(1, layout_for(dense_input).floats);
+  const std::int64_t by_memory = std::max<std::int64_t>(1, kPartitionBudgetBytes / (floats * 4));
   return static_cast<int>(std::min<std::int64_t>({static_cast<std::int64_t>(batch_size), kMaxPartitions, by_memory}));
 }
 
@@ -99,7 +110,8 @@ std::int64_t Engine::workspace_bytes() const {
     bytes += l.pre_reset.capacity() * 4 + l.spikes.capacity() + l.counts.capacity() * 4 + l.count_grad.capacity() * 4;
   }
   bytes += ws_.step_begin.capacity() * 4 + ws_.logits.capacity() * 4 + ws_.peak_step.capacity() * 4 +
-           ws_.dlogits.capacity() * 4 + ws_.partitions.capacity() * 4 + ws_.scratch.capacity() * 4 +
+           ws_.dlogits.capacity() * 4 + ws_.partitions.capacity() * 4 + ws_.dense_grad.capacity() * 4 +
+           ws_.scratch.capacity() * 4 +
            ws_.int_scratch.capacity() * 4;
   for (const auto& t : ws_.transposed) bytes += t.capacity() * 4;
   return bytes;
@@ -134,6 +146,48 @@ void Engine::check_call(const InputBatch& batch, const std::vector<const float*>
   }
 }
 
+std::int64_t WorkspacePlan::bytes(int threads) const {
+  return layer_cells * 5 + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
+         (scratch_floats + int_scratch) * 4 * threads + partition_floats * 4 + dense_grad * 4 + transposed * 4;
+}
+
+WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input) const {
+  (void)threads;
+  const std::int64_t B = batch_size, T = steps, C = spec_.outputs;
+  WorkspacePlan p;
+  int max_size = 0;
+  std::int64_t hidden_sum = 0;
+  for (const LayerSpec& l : spec_.layers) {
+    p.layer_cells += B * T * l.size;
+    p.layer_neurons += B * l.size;
+    max_size = std::max(max_size, l.size);
+    hidden_sum += l.size;
+  }
+  p.step_begin = B * (T + 1);
+  p.per_output = B * C;
+  const std::int64_t H0 = spec_.layers[0].size;
+  const std::int64_t forward = 3 * round_to_line(max_size) + 2 * round_to_line(C) + (dense_input ? round_to_line(T * H0) : 0);
+  std::int64_t backward_floats = 0;
+  if (backward) {
+    p.partitions = partition_count(batch_size, dense_input);
+    p.max_chunk = static_cast<int>((B + p.partitions - 1) / p.partitions);
+    p.partition_floats = static_cast<std::int64_t>(p.partitions) * layout_for(dense_input).floats;
+    if (dense_input) p.dense_grad = B * T * H0;
+    backward_floats = 2 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * C);
+    for (const LayerSpec& l : spec_.layers) backward_floats += 3 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * l.size);
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const ParameterInfo& info = params_[i];
+      const bool transposed = info.kind == ParameterInfo::Kind::Readout || (info.kind == ParameterInfo::Kind::Input && info.layer > 0) ||
+                              (info.kind == ParameterInfo::Kind::Recurrent && !spec_.layers[info.layer].recurrent_gradient_detached);
+      if (transposed) p.transposed += info.size();
+    }
+  }
+  p.scratch_floats = round_to_line(std::max(forward, backward_floats));
+  p.int_scratch = round_to_line(max_size);
+  (void)hidden_sum;
+  return p;
+}
+
 PassContext Engine::build_context(const InputBatch& batch, const std::vector<const float*>& weights,
                                   const RunOptions& options, bool backward) {
   const int B = batch.size;
@@ -152,6 +206,9 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ctx.readout = spec_.readout;
   ctx.batch = &batch;
   ctx.ws = &ws_;
+  ctx.dense_input = batch.analog();
+  ctx.profile = options.profile;
+  const PartitionLayout& layout = layout_for(ctx.dense_input);
   ctx.layers.resize(depth);
   for (int l = 0; l < depth; ++l) {
     const LayerSpec& s = spec_.layers[l];
@@ -161,10 +218,10 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
     v.recurrent = s.recurrent;
     v.propagate_recurrent = s.recurrent && !s.recurrent_gradient_detached;
     v.input_weights = weights[input_index_[l]];
-    v.input_grad_offset = partition_offset_[input_index_[l]];
+    v.input_grad_offset = std::max<std::int64_t>(0, layout.offset[input_index_[l]]);
     if (s.recurrent) {
       v.recurrent_weights = weights[recurrent_index_[l]];
-      v.recurrent_grad_offset = partition_offset_[recurrent_index_[l]];
+      v.recurrent_grad_offset = layout.offset[recurrent_index_[l]];
     }
     v.buffers = &ws_.layers[l];
     ctx.max_size = std::max(ctx.max_size, s.size);
@@ -178,24 +235,27 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
     ensure_size(buf.count_grad, static_cast<std::size_t>(B) * s.size);
   }
   ctx.readout_weights = weights[readout_index_];
-  ctx.readout_grad_offset = partition_offset_[readout_index_];
+  ctx.readout_grad_offset = layout.offset[readout_index_];
   ensure_size(ws_.step_begin, static_cast<std::size_t>(B) * (T + 1));
   ensure_size(ws_.logits, static_cast<std::size_t>(B) * C);
   ensure_size(ws_.peak_step, static_cast<std::size_t>(B) * C);
   ensure_size(ws_.dlogits, static_cast<std::size_t>(B) * C);
 
+  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input);
   if (backward) {
-    const int P = partition_count(B);
+    const int P = plan.partitions;
     ctx.chunk_begin.resize(P + 1);
     for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
-    for (int p = 0; p < P; ++p) ctx.max_chunk = std::max(ctx.max_chunk, ctx.chunk_begin[p + 1] - ctx.chunk_begin[p]);
-    ctx.partition_floats = partition_floats_;
-    ensure_size(ws_.partitions, static_cast<std::size_t>(P * partition_floats_));
+    ctx.max_chunk = plan.max_chunk;
+    ctx.partition_floats = layout.floats;
+    ensure_size(ws_.partitions, static_cast<std::size_t>(plan.partition_floats));
+    if (ctx.dense_input) {
+      ensure_size(ws_.dense_grad, static_cast<std::size_t>(plan.dense_grad));
+      ctx.dense_grad = ws_.dense_grad.data();
+    }
   }
-  const std::int64_t per_thread = std::max(ScratchLayout::forward_floats(ctx),
-                                           backward ? ScratchLayout::backward_floats(ctx) : std::int64_t{0});
-  ws_.scratch_floats = round_to_line(per_thread);
-  ws_.int_scratch_ints = ScratchLayout::ints(ctx);
+  ws_.scratch_floats = plan.scratch_floats;
+  ws_.int_scratch_ints = plan.int_scratch;
   ensure_size(ws_.scratch, static_cast<std::size_t>(ws_.scratch_floats * options.threads));
   ensure_size(ws_.int_scratch, static_cast<std::size_t>(ws_.int_scratch_ints * options.threads));
 
@@ -371,7 +431,9 @@ void Engine::reduce_partitions(const PassContext& ctx, const std::vector<float*>
     std::int64_t begin, end;
   };
   std::vector<Job> jobs;
+  const PartitionLayout& layout = layout_for(ctx.dense_input);
   for (std::size_t p = 0; p < params_.size(); ++p) {
+    if (layout.offset[p] < 0) continue;
     for (std::int64_t i = 0; i < params_[p].size(); i += kBlock) {
       jobs.push_back({static_cast<int>(p), i, std::min(params_[p].size(), i + kBlock)});
     }
@@ -383,12 +445,31 @@ void Engine::reduce_partitions(const PassContext& ctx, const std::vector<float*>
     // Each element is the sum over partitions in increasing order, whoever computes it.
     const Job& job = jobs[j];
     float* __restrict out = gradients[job.param];
-    const std::int64_t offset = partition_offset_[job.param];
+    const std::int64_t offset = layout.offset[job.param];
     std::memcpy(out + job.begin, parts + offset + job.begin, sizeof(float) * (job.end - job.begin));
     for (int p = 1; p < P; ++p) {
       const float* __restrict part = parts + p * ctx.partition_floats + offset;
       for (std::int64_t i = job.begin; i < job.end; ++i) out[i] += part[i];
     }
+  }
+}
+
+void Engine::dense_input_gradient(const PassContext& ctx, float* gradient, const RunOptions& options) const {
+  // dW0 = X^T G over all samples and steps: X [B*T x fan_in] (the analog input), G [B*T x H0] (dL/dI[n+1]).
+  // Each block of weight rows is computed whole by one thread, summing rows of X in order: deterministic.
+  const PassFunctions& fns = pass_functions(options.isa);
+  const int fan_in = spec_.inputs;
+  const int H = spec_.layers[0].size;
+  const int rows = ctx.batch_size * ctx.steps;
+  constexpr int kRowBlock = 32;
+  const int blocks = (fan_in + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1)
+  for (int k = 0; k < blocks; ++k) {
+    const int i0 = k * kRowBlock;
+    const int m = std::min(kRowBlock, fan_in - i0);
+    float* out = gradient + static_cast<std::int64_t>(i0) * H;
+    std::memset(out, 0, sizeof(float) * static_cast<std::size_t>(m) * H);
+    fns.gemm_at_b_accumulate(m, H, rows, ctx.batch->values + i0, fan_in, ctx.dense_grad, H, out, H);
   }
 }
 
@@ -403,22 +484,45 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
     if (gradients[p] == nullptr) throw std::invalid_argument("gradients['" + params_[p].name + "']: missing");
   }
   PassContext ctx = build_context(batch, weights, options, true);
+  double clock = monotonic_seconds();
+  auto lap = [&]() {
+    const double now = monotonic_seconds();
+    const double elapsed = now - clock;
+    clock = now;
+    return elapsed;
+  };
   run_forward(ctx, options);
+  const double forward_seconds = lap();
   BatchResult result = summarize(ctx, options, true);
+  result.timings.forward = forward_seconds;
+  lap();
   prepare_transposes(ctx, weights, options.threads);
+  result.timings.transposes = lap();
 
   const PassFunctions& fns = pass_functions(options.isa);
   const int P = static_cast<int>(ctx.chunk_begin.size()) - 1;
   float* scratch = ws_.scratch.data();
   std::int32_t* int_scratch = ws_.int_scratch.data();
   const std::int64_t sf = ws_.scratch_floats, si = ws_.int_scratch_ints;
+  std::vector<double> phases(static_cast<std::size_t>(options.threads) * 3, 0.0);
 #pragma omp parallel num_threads(options.threads)
   {
     const int t = thread_index();
 #pragma omp for schedule(dynamic, 1)
-    for (int p = 0; p < P; ++p) fns.backward_chunk(ctx, p, scratch + t * sf, int_scratch + t * si);
+    for (int p = 0; p < P; ++p) fns.backward_chunk(ctx, p, scratch + t * sf, int_scratch + t * si, phases.data() + 3 * t);
+  }
+  result.timings.backward = lap();
+  for (int t = 0; t < options.threads; ++t) {
+    result.timings.products += phases[3 * t];
+    result.timings.weight_gradients += phases[3 * t + 1];
+    result.timings.adjoint_steps += phases[3 * t + 2];
   }
   reduce_partitions(ctx, gradients, options.threads);
+  result.timings.reduce = lap();
+  if (ctx.dense_input) {
+    dense_input_gradient(ctx, gradients[input_index_[0]], options);
+    result.timings.dense_gradient = lap();
+  }
 
   for (std::size_t p = 0; p < params_.size(); ++p) {
     const std::int64_t bad = first_non_finite(gradients[p], params_[p].size());

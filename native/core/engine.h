@@ -18,6 +18,14 @@ struct RunOptions {
   int threads = 1;
   std::vector<RegularizerSpec> regularizers;
   IsaLevel isa = default_isa_level();
+  bool profile = false;  // measure the phases (BatchResult::timings)
+};
+
+// Where the time of one call went (filled when RunOptions::profile is set). Phases A, B, C of the backward
+// pass are summed over threads; the rest is wall time.
+struct PassTimings {
+  double forward = 0, transposes = 0, backward = 0, reduce = 0, dense_gradient = 0;
+  double products = 0, weight_gradients = 0, adjoint_steps = 0;  // thread-seconds of phases A, B, C
 };
 
 // What forward() should copy out. Pointers are caller-owned and sized [B][T][H] (spikes, membrane per recorded
@@ -27,6 +35,23 @@ struct RecordRequest {
   std::vector<std::uint8_t*> spikes;
   std::vector<float*> membrane;
   float* readout = nullptr;
+};
+
+// Sizes of every buffer one call needs, computed from the shapes alone: build_context() allocates exactly these,
+// and predict() reports them before any allocation (the memory check of the TypeScript API).
+struct WorkspacePlan {
+  std::int64_t layer_cells = 0;      // sum over layers of B*T*H (pre-reset float + spike byte each)
+  std::int64_t layer_neurons = 0;    // sum over layers of B*H (counts and count gradients, floats)
+  std::int64_t step_begin = 0;       // ints
+  std::int64_t per_output = 0;       // B*C (logits, peak step, dlogits)
+  std::int64_t scratch_floats = 0;   // per thread
+  std::int64_t int_scratch = 0;      // per thread
+  std::int64_t partition_floats = 0; // all partitions
+  std::int64_t dense_grad = 0;       // floats
+  std::int64_t transposed = 0;       // floats
+  int partitions = 0;
+  int max_chunk = 0;
+  std::int64_t bytes(int threads) const;
 };
 
 struct BatchResult {
@@ -39,6 +64,7 @@ struct BatchResult {
   std::vector<std::int32_t> predictions;        // [B]
   std::vector<float> logits;                    // [B][C]: the readout reduced over time
   std::vector<std::vector<float>> spike_counts; // per layer [H]: spikes per neuron summed over the batch
+  PassTimings timings;
 };
 
 class Engine {
@@ -56,9 +82,12 @@ class Engine {
   BatchResult loss_and_gradient(const InputBatch& batch, const std::vector<const float*>& weights,
                                 const std::vector<float*>& gradients, const RunOptions& options);
 
-  // Gradient partitions (chunks of the batch) used for a batch of this size. Depends on the batch size and the
-  // network only, never on the thread count: this is what makes gradients bit-identical across thread counts.
-  int partition_count(int batch_size) const;
+  // Gradient partitions (chunks of the batch) used for a batch of this size. Depends on the batch size, the
+  // network and the input kind only, never on the thread count: this is what makes gradients bit-identical
+  // across thread counts.
+  int partition_count(int batch_size, bool dense_input = false) const;
+  // Buffers a call with these shapes needs (forward only, or forward and backward).
+  WorkspacePlan plan(int batch_size, int steps, int threads, bool backward, bool dense_input) const;
   std::int64_t workspace_bytes() const;
 
  private:
@@ -72,6 +101,7 @@ class Engine {
   void record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const;
   void prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, int threads);
   void reduce_partitions(const PassContext& ctx, const std::vector<float*>& gradients, int threads) const;
+  void dense_input_gradient(const PassContext& ctx, float* gradient, const RunOptions& options) const;
 
   NetworkSpec spec_;
   Decays decays_;
@@ -79,8 +109,14 @@ class Engine {
   std::vector<int> input_index_;      // parameter index of layer l's input weights
   std::vector<int> recurrent_index_;  // parameter index of layer l's recurrent weights, or -1
   int readout_index_ = 0;
-  std::vector<std::int64_t> partition_offset_;  // per parameter, offset inside one gradient partition
-  std::int64_t partition_floats_ = 0;
+  // Per parameter, its offset inside one gradient partition, or -1 when it is not accumulated per chunk; one
+  // layout for event input and one for dense input (whose first-layer weights get a GEMM instead).
+  struct PartitionLayout {
+    std::vector<std::int64_t> offset;
+    std::int64_t floats = 0;
+  };
+  PartitionLayout events_layout_, dense_layout_;
+  const PartitionLayout& layout_for(bool dense_input) const { return dense_input ? dense_layout_ : events_layout_; }
   Workspace ws_;
 };
 

@@ -38,6 +38,14 @@ SG_INLINE void simulate_hidden_layer(const PassContext& ctx, int l, int b, float
   const std::uint8_t* below =
       l > 0 ? ctx.layers[l - 1].buffers->spikes.data() + static_cast<std::int64_t>(b) * T * below_size : nullptr;
   const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
+  // Dense input: all steps' input currents W^T x[n] of this sample as one [T x fan_in] x [fan_in x H] product.
+  float* drive = nullptr;
+  if (l == 0 && ctx.dense_input) {
+    drive = discard + round_to_line(ctx.max_size) + 2 * round_to_line(ctx.outputs);
+    std::memset(drive, 0, sizeof(float) * static_cast<std::size_t>(T) * H);
+    gemm_accumulate<Isa>(T, H, layer.fan_in, batch.values + static_cast<std::int64_t>(b) * T * layer.fan_in, layer.fan_in, W,
+                         H, drive, H);
+  }
 
   for (int n = 0; n < T; ++n) {
     float* pre_next = n + 1 < T ? pre_reset + static_cast<std::int64_t>(n + 1) * H : discard;
@@ -46,11 +54,8 @@ SG_INLINE void simulate_hidden_layer(const PassContext& ctx, int l, int b, float
 
     // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]
     if (l == 0) {
-      if (batch.analog()) {
-        const float* x = batch.values + (static_cast<std::int64_t>(b) * T + n) * layer.fan_in;
-        for (int k = 0; k < layer.fan_in; ++k) {
-          if (x[k] != 0.0f) add_scaled_row(current, W + static_cast<std::int64_t>(k) * H, x[k], H);
-        }
+      if (drive != nullptr) {
+        add_row(current, drive + static_cast<std::int64_t>(n) * H, H);
       } else {
         for (std::int32_t e = step_begin[n]; e < step_begin[n + 1]; ++e) {
           add_row(current, W + static_cast<std::int64_t>(batch.units[e]) * H, H);

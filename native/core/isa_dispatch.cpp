@@ -24,12 +24,16 @@ namespace {
   TARGET void simulate_sample_##SUFFIX(const PassContext& c, int b, float* s, std::int32_t* i) {             \
     simulate_sample<ISA>(c, b, s, i);                                                                        \
   }                                                                                                          \
-  TARGET void backward_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i) {              \
-    backward_chunk<ISA>(c, p, s, i);                                                                         \
+  TARGET void backward_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i, double* t) {   \
+    backward_chunk<ISA>(c, p, s, i, t);                                                                      \
   }                                                                                                          \
   TARGET void gemm_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, \
                             int ldc) {                                                                       \
     gemm_accumulate<ISA>(M, N, K, A, lda, B, ldb, C, ldc);                                                   \
+  }                                                                                                          \
+  TARGET void gemm_at_b_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* B, int ldb,       \
+                                 float* C, int ldc) {                                                        \
+    gemm_at_b_accumulate<ISA>(M, N, K, A, lda, B, ldb, C, ldc);                                              \
   }                                                                                                          \
   TARGET void fourier_##SUFFIX(const double* x, int n, const double* a, const double* w, const double* ph,       \
                                int terms, double* acc) {                                                     \
@@ -37,7 +41,7 @@ namespace {
   }                                                                                                          \
   TARGET double sin_##SUFFIX(double x) { return sin_approx(x); }                                             \
   const PassFunctions kFunctions_##SUFFIX = {simulate_sample_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX,   \
-                                             fourier_##SUFFIX, sin_##SUFFIX};
+                                             gemm_at_b_##SUFFIX, fourier_##SUFFIX, sin_##SUFFIX};
 
 SG_DEFINE_LEVEL(, IsaGeneric, generic)
 #if SG_HAVE_X86_LEVELS

@@ -12,9 +12,13 @@ enum class IsaLevel : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
 
 struct PassFunctions {
   void (*simulate_sample)(const PassContext&, int sample, float* scratch, std::int32_t* int_scratch);
-  void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch);
+  void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch,
+                         double* phase_seconds);
   // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
   void (*gemm_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
+  // C[M x N] += A^T B, A stored [K x M].
+  void (*gemm_at_b_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
+                               int ldc);
   // acc[p] += sum_k amplitude[k] sin(frequency[k] x[p] + phase[k]) (Randman's manifolds).
   void (*fourier_series_accumulate)(const double* x, int n, const double* amplitude, const double* frequency,
                                     const double* phase, int terms, double* acc);

@@ -47,19 +47,20 @@ struct PassContext {
   std::vector<int> chunk_begin;
   int max_chunk = 0;
   std::int64_t partition_floats = 0;
+  // Analog input: the first layer's input currents are one GEMM per sample, and its weight gradient one
+  // X^T G GEMM after the time loop, from dL/dI[n+1] rows stored here ([B][T][H0]).
+  bool dense_input = false;
+  float* dense_grad = nullptr;
+  // Per-phase thread-seconds of the backward pass (A: products, B: weight gradients, C: adjoint steps), or null.
+  bool profile = false;
 };
 
-// Per-thread scratch layout, shared by the engine (which sizes it) and the pass bodies (which carve it).
-struct ScratchLayout {
-  static std::int64_t forward_floats(const PassContext& c) {
-    return 3 * round_to_line(c.max_size) + 2 * round_to_line(c.outputs);
-  }
-  static std::int64_t backward_floats(const PassContext& c) {
-    std::int64_t total = 2 * round_to_line(static_cast<std::int64_t>(c.max_chunk) * c.outputs);
-    for (const LayerView& l : c.layers) total += 3 * round_to_line(static_cast<std::int64_t>(c.max_chunk) * l.size);
-    return total;
-  }
-  static std::int64_t ints(const PassContext& c) { return round_to_line(c.max_size); }
-};
+// Seconds on a monotonic clock (out of line: the per-ISA bodies call it only when profiling).
+double monotonic_seconds();
+
+// Per-thread scratch, carved by the pass bodies in this order and sized by Engine::plan():
+//   forward:  current, membrane, discard [max layer size each], readout J, Y [outputs each], dense drive [T x H0]
+//   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each]
+// (each piece rounded up to a cache line).
 
 }  // namespace spikegrad

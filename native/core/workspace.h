@@ -25,6 +25,7 @@ struct Workspace {
   AlignedVector<float> dlogits;            // [B][C]: d loss / d logits
   std::vector<AlignedVector<float>> transposed;  // per parameter: transposed copy for backward products
   AlignedVector<float> partitions;         // [P][gradient floats]: per-chunk gradient accumulators
+  AlignedVector<float> dense_grad;         // [B][T][H0]: dL/dI[n+1] of the first layer, for dense input
   AlignedVector<float> scratch;            // [threads][scratch_floats]
   AlignedVector<std::int32_t> int_scratch; // [threads][int_scratch_ints]
   std::int64_t scratch_floats = 0;

@@ -143,3 +143,22 @@ TEST(loss_is_finite_and_gradients_written_for_every_parameter) {
   for (const auto& t : g.tensors)
     for (float x : t) CHECK(std::isfinite(x) && std::fabs(x) < 1000.0f);
 }
+
+TEST(workspace_plan_predicts_the_allocation_exactly) {
+  Rng rng(21);
+  NetworkSpec spec = small_spec(30, {{40, true, false}, {20, false, false}}, 5);
+  for (bool analog : {false, true}) {
+    Engine engine(spec);
+    OwnedBatch batch = random_event_batch(rng, 23, 37, 30, 5, 0.1);
+    if (analog) {
+      batch.values.assign(23 * 37 * 30, 0.5f);
+      finish_view(batch, 23, 37);
+    }
+    OwnedParameters params = random_parameters(rng, spec, 3.0f);
+    OwnedParameters g = zero_like(spec);
+    RunOptions options;
+    options.threads = 2;
+    engine.loss_and_gradient(batch.view, params.weights(), g.pointers(), options);
+    CHECK(engine.workspace_bytes() == engine.plan(23, 37, 2, true, analog).bytes(2));
+  }
+}

@@ -14,7 +14,7 @@ using namespace spikegrad::testing;
 
 TEST(gemm_matches_naive_at_every_level) {
   Rng rng(7);
-  const int shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {16, 256, 256}, {5, 100, 37}, {16, 64, 20}, {7, 33, 129}, {4, 80, 3}};
+  const int shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {16, 256, 256}, {5, 100, 37}, {16, 64, 20}, {7, 33, 129}, {4, 80, 3}, {9, 70, 1300}};
   for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
     const PassFunctions& f = pass_functions(level);
     for (const auto& s : shapes) {
@@ -36,6 +36,28 @@ TEST(gemm_matches_naive_at_every_level) {
           CHECK_NEAR(C[i * ldc + j], expected[i * ldc + j], 1e-5 * (1 + std::sqrt(static_cast<double>(K))));
         }
       }
+    }
+  }
+}
+
+TEST(transposed_gemm_matches_naive_at_every_level) {
+  Rng rng(8);
+  const int shapes[][3] = {{1, 1, 1}, {5, 40, 17}, {32, 256, 1100}, {7, 33, 600}};
+  for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
+    const PassFunctions& f = pass_functions(level);
+    for (const auto& s : shapes) {
+      const int M = s[0], N = s[1], K = s[2];
+      const int lda = M + 3, ldb = N + 1, ldc = N + 4;  // A stored [K x M]
+      std::vector<float> A(K * lda), B(K * ldb), C(M * ldc);
+      for (float& x : A) x = rng.uniform(-1, 1);
+      for (float& x : B) x = rng.uniform(-1, 1);
+      for (float& x : C) x = rng.uniform(-1, 1);
+      std::vector<double> expected(C.begin(), C.end());
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j)
+          for (int k = 0; k < K; ++k) expected[i * ldc + j] += static_cast<double>(A[k * lda + i]) * B[k * ldb + j];
+      f.gemm_at_b_accumulate(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc);
+      for (int i = 0; i < M * ldc; ++i) CHECK_NEAR(C[i], expected[i], 2e-5 * (1 + std::sqrt(static_cast<double>(K))));
     }
   }
 }

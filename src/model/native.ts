@@ -22,6 +22,7 @@ export interface NativeSpec {
 export interface NativeRunOptions {
   threads?: number;
   simd?: string;
+  profile?: boolean;
   regularizers?: { kind: string; power: number; strength: number; threshold: number; layer?: number }[];
 }
 
@@ -42,6 +43,23 @@ export interface NativeSummary {
   predictions: Int32Array;
   logits: Float32Array;
   spikeCounts: Float32Array[];
+  timings?: PassTimings;
+}
+
+/**
+ * Where one call's time went: wall seconds of the forward pass, weight transposes, backward pass, partition
+ * reduction and dense-input gradient; thread-seconds of the backward phases (products dL/dS = W dL/dI, event-driven
+ * weight gradients, adjoint steps through the surrogate).
+ */
+export interface PassTimings {
+  forward: number;
+  transposes: number;
+  backward: number;
+  reduce: number;
+  denseGradient: number;
+  products: number;
+  weightGradients: number;
+  adjointSteps: number;
 }
 
 export interface NativeNetwork {

@@ -9,7 +9,7 @@ import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
 import { type NetworkConfig, type NetworkConfigInput, parseNetworkConfig } from './config.js';
 import { initializeParameters } from './init.js';
-import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, loadNative } from './native.js';
+import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, type PassTimings, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
 
 export type SimdLevel = 'auto' | 'avx512' | 'avx2' | 'generic';
@@ -42,6 +42,8 @@ export interface BatchSummary {
   logits: Float32Array;
   /** Per hidden layer, spikes of each neuron summed over the batch. */
   spikeCounts: Float32Array[];
+  /** With `profile: true`: where the time went. */
+  timings?: PassTimings;
 }
 
 export interface LossAndGradient extends BatchSummary {
@@ -70,6 +72,8 @@ export interface LossAndGradientOptions {
   regularizers?: RegularizerConfigInput[];
   /** Arrays to write the gradients into (reused across calls to avoid allocation). */
   gradients?: Record<string, Float32Array>;
+  /** Measure the phases of the pass (result.timings). */
+  profile?: boolean;
 }
 
 export interface ForwardOptions {
@@ -168,7 +172,7 @@ export class Network {
         batch,
         this.weightList(),
         this.parameterNames.map((n) => gradients[n]),
-        this.runOptions(regularizers),
+        { ...this.runOptions(regularizers), profile: options.profile === true },
       ),
     );
     return { ...(summary as Required<NativeSummary>), gradients };

@@ -84,8 +84,9 @@ SG_INLINE void lif_backward_step(float* __restrict grad_membrane, float* __restr
   }
 }
 
-// C[MR x NV*W] += A[MR x K] B[K x NV*W], accumulators in registers.
-template <class Isa, int MR, int NV>
+// C[MR x NV*W] += op(A)[MR x K] B[K x NV*W], accumulators in registers. op(A) is A [MR x K] (row stride lda) or,
+// with TransA, the transpose of A [K x MR] (row stride lda).
+template <class Isa, int MR, int NV, bool TransA>
 SG_INLINE void gemm_tile(int K, const float* __restrict A, int lda, const float* __restrict B, int ldb,
                          float* __restrict C, int ldc) {
   typedef typename FloatVector<Isa::W>::type vec;
@@ -97,7 +98,7 @@ SG_INLINE void gemm_tile(int K, const float* __restrict A, int lda, const float*
     vec b[NV];
     for (int q = 0; q < NV; ++q) b[q] = *reinterpret_cast<const vec*>(B + static_cast<long>(k) * ldb + q * W);
     for (int r = 0; r < MR; ++r) {
-      const float a = A[r * lda + k];
+      const float a = TransA ? A[static_cast<long>(k) * lda + r] : A[r * static_cast<long>(lda) + k];
       for (int q = 0; q < NV; ++q) acc[r][q] += a * b[q];
     }
   }
@@ -105,33 +106,56 @@ SG_INLINE void gemm_tile(int K, const float* __restrict A, int lda, const float*
     for (int q = 0; q < NV; ++q) *reinterpret_cast<vec*>(C + r * ldc + q * W) = acc[r][q];
 }
 
-template <class Isa, int NV>
+template <class Isa, int NV, bool TransA>
 SG_INLINE void gemm_column_panel(int M, int K, const float* __restrict A, int lda, const float* __restrict B,
                                  int ldb, float* __restrict C, int ldc) {
   constexpr int MR = Isa::MR;
+  // Row i of op(A) starts at A + i*lda (plain) or A + i (transposed).
+  const long step = TransA ? 1 : lda;
   int i = 0;
-  for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV>(K, A + i * lda, lda, B, ldb, C + i * ldc, ldc);
-  for (; i < M; ++i) gemm_tile<Isa, 1, NV>(K, A + i * lda, lda, B, ldb, C + i * ldc, ldc);
+  for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, TransA>(K, A + i * step, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
+  for (; i < M; ++i) gemm_tile<Isa, 1, NV, TransA>(K, A + i * step, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
 }
 
-// C[M x N] += A[M x K] B[K x N], all row-major. M is a chunk of samples (small), N and K are layer sizes.
-template <class Isa>
-SG_INLINE void gemm_accumulate(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict B,
-                               int ldb, float* __restrict C, int ldc) {
+// C[M x N] += op(A)[M x K] B[K x N], row-major. K is cut into blocks so that the B panel a column sweep reuses
+// ([kc x NV*W], 128 KB at most) stays in L2 while all M rows pass over it.
+template <class Isa, bool TransA>
+SG_INLINE void gemm_blocked(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict B,
+                            int ldb, float* __restrict C, int ldc) {
   constexpr int W = Isa::W, NV = Isa::NV;
-  int j = 0;
-  for (; j + W * NV <= N; j += W * NV) gemm_column_panel<Isa, NV>(M, K, A, lda, B + j, ldb, C + j, ldc);
-  for (; j + W <= N; j += W) gemm_column_panel<Isa, 1>(M, K, A, lda, B + j, ldb, C + j, ldc);
-  if (j < N) {
-    for (int i = 0; i < M; ++i) {
-      float* __restrict c = C + i * ldc;
-      for (int k = 0; k < K; ++k) {
-        const float a = A[i * lda + k];
-        const float* __restrict b = B + static_cast<long>(k) * ldb;
-        for (int jj = j; jj < N; ++jj) c[jj] += a * b[jj];
+  constexpr int KC = 512;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    const float* Ak = TransA ? A + static_cast<long>(k0) * lda : A + k0;
+    const float* Bk = B + static_cast<long>(k0) * ldb;
+    int j = 0;
+    for (; j + W * NV <= N; j += W * NV) gemm_column_panel<Isa, NV, TransA>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
+    for (; j + W <= N; j += W) gemm_column_panel<Isa, 1, TransA>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
+    if (j < N) {
+      for (int i = 0; i < M; ++i) {
+        float* __restrict c = C + static_cast<long>(i) * ldc;
+        for (int k = 0; k < kc; ++k) {
+          const float a = TransA ? Ak[static_cast<long>(k) * lda + i] : Ak[static_cast<long>(i) * lda + k];
+          const float* __restrict b = Bk + static_cast<long>(k) * ldb;
+          for (int jj = j; jj < N; ++jj) c[jj] += a * b[jj];
+        }
       }
     }
   }
+}
+
+// C[M x N] += A[M x K] B[K x N], all row-major.
+template <class Isa>
+SG_INLINE void gemm_accumulate(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict B,
+                               int ldb, float* __restrict C, int ldc) {
+  gemm_blocked<Isa, false>(M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+// C[M x N] += A^T B with A stored [K x M] (row stride lda): the weight gradient X^T G of dense input.
+template <class Isa>
+SG_INLINE void gemm_at_b_accumulate(int M, int N, int K, const float* __restrict A, int lda,
+                                    const float* __restrict B, int ldb, float* __restrict C, int ldc) {
+  gemm_blocked<Isa, true>(M, N, K, A, lda, B, ldb, C, ldc);
 }
 
 }  // namespace spikegrad

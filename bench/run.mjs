@@ -1,0 +1,105 @@
+// spikegrad's benchmark harness (issue 6): named configs, 1 and 2 threads, median of repeats after warm-up, each
+// config in a fresh process so its peak RSS is its own; optionally the PyTorch peer side by side in the same run
+// and OpenBLAS sgemm on the dense shapes. Prints a table and writes bench/results/<name>.json.
+//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--peers] [--out name]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { benchDir, busyFraction, machine, writeResult } from './common.mjs';
+import { CONFIGS, DEFAULT_SET } from './configs.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const configs = flag('configs', DEFAULT_SET.join(',')).split(',');
+const threadList = flag('threads', '1,2').split(',').map(Number);
+const repeats = Number(flag('repeats', '7'));
+const withPeers = args.includes('--peers');
+const outName = flag('out', withPeers ? 'peers' : 'spikegrad');
+for (const c of configs) if (!CONFIGS[c]) throw new Error(`unknown config "${c}"; known: ${Object.keys(CONFIGS).join(', ')}`);
+
+const PYTHON = '/usr/bin/python3';
+const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+const torchAvailable = () => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const peerEnv = (threads) => ({
+  ...process.env,
+  OMP_NUM_THREADS: String(threads),
+  ...(existsSync(OPENBLAS) ? { LD_LIBRARY_PATH: OPENBLAS } : {}),
+});
+
+function runSpikegrad(cfg, threads) {
+  const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+function runPeer(cfg, threads) {
+  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'torch_snn.py'), '--config', JSON.stringify(cfg), '--threads', String(threads), '--repeats', String(Math.min(repeats, 5))], {
+    encoding: 'utf8',
+    env: peerEnv(threads),
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function sgemm(shapes, threads) {
+  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'sgemm.py'), JSON.stringify(shapes), String(threads)], { encoding: 'utf8', env: peerEnv(threads) });
+  return r.status === 0 ? JSON.parse(r.stdout) : null;
+}
+
+const hasTorch = withPeers && torchAvailable();
+if (withPeers && !hasTorch) console.log('PyTorch peer skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+const busy = await busyFraction(1000);
+const m = { ...machine(), busyBefore: busy };
+console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; CPUs busy ${(100 * busy).toFixed(0)} % before the run${busy > 0.15 ? ' (NOT idle: another process is using the CPU, timings are pessimistic)' : ''}`);
+
+const rows = [];
+for (const name of configs) {
+  const cfg = CONFIGS[name];
+  for (const threads of threadList) {
+    const ours = runSpikegrad(cfg, threads);
+    const peer = hasTorch && !name.startsWith('onm-16384') ? runPeer(cfg, threads) : null;
+    // The recurrent backward product: per core GFLOP/s over the thread-seconds of the product phase.
+    const productFlops = cfg.recurrent ? cfg.hidden.reduce((s, h) => s + 2 * cfg.batch * cfg.steps * h * h, 0) : 0;
+    const productGflopsPerCore = ours.timings && ours.timings.products > 0 && productFlops > 0 ? productFlops / ours.timings.products / 1e9 : null;
+    const row = { config: name, threads, spikegrad: ours, peer, ratio: peer && !peer.error ? peer.medianSeconds / ours.medianSeconds : null, rssRatio: peer && !peer.error ? ours.peakRssBytes / peer.peakRssBytes : null, productGflopsPerCore };
+    rows.push(row);
+    const ms = (s) => (s * 1000).toFixed(s < 1 ? 1 : 0).padStart(8);
+    console.log(
+      `${name.padEnd(10)} ${String(threads).padStart(2)} thr  spikegrad ${ms(ours.medianSeconds)} ms (min ${ms(ours.minSeconds)})  ${Math.round(ours.samplesPerSecond).toString().padStart(7)} samples/s  ` +
+        `rate ${ours.hiddenRate.toFixed(3)}  RSS ${(ours.peakRssBytes / 2 ** 20).toFixed(0).padStart(5)} MB` +
+        (productGflopsPerCore ? `  recurrent product ${productGflopsPerCore.toFixed(1)} GFLOP/s/core` : '') +
+        (peer && !peer.error
+          ? `  | torch ${ms(peer.medianSeconds)} ms  rate ${peer.hiddenRate.toFixed(3)}  RSS ${(peer.peakRssBytes / 2 ** 20).toFixed(0)} MB  => ${row.ratio.toFixed(1)}x faster, ${(row.rssRatio * 100).toFixed(0)} % RSS`
+          : peer?.error
+            ? `  | torch failed: ${peer.error}`
+            : ''),
+    );
+  }
+}
+
+// Speed-up from 1 to 2 threads.
+for (const name of configs) {
+  const t1 = rows.find((r) => r.config === name && r.threads === 1);
+  const t2 = rows.find((r) => r.config === name && r.threads === 2);
+  if (t1 && t2) console.log(`${name.padEnd(10)} 1 -> 2 threads: ${(t1.spikegrad.medianSeconds / t2.spikegrad.medianSeconds).toFixed(2)}x`);
+}
+
+let sgemmRef = null;
+if (hasTorch) {
+  const shapes = [...new Set(configs.filter((c) => CONFIGS[c].recurrent).map((c) => `${CONFIGS[c].batch},${CONFIGS[c].hidden[0]},${CONFIGS[c].hidden[0]}`))].map((s) => s.split(',').map(Number));
+  if (shapes.length > 0) {
+    sgemmRef = Object.fromEntries(threadList.map((t) => [t, sgemm(shapes, t)]));
+    for (const [t, res] of Object.entries(sgemmRef)) for (const r of res ?? []) console.log(`OpenBLAS sgemm [${r.shape.join('x')}] ${t} thr: ${r.gflops.toFixed(1)} GFLOP/s (${(r.gflops / Number(t)).toFixed(1)} per core)`);
+  }
+}
+const busyAfter = await busyFraction(500);
+console.log(`wrote ${writeResult(outName, { machine: { ...m, busyAfter }, repeats, rows, sgemm: sgemmRef })}`);
+void execFileSync;

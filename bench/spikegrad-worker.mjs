@@ -1,0 +1,75 @@
+// Runs one benchmark config in this process (fresh for every config, so peak RSS is the config's own):
+// a training iteration = lossAndGradient + Adam step. Prints one JSON line.
+//   node bench/spikegrad-worker.mjs '<config json>' <threads> <repeats>
+import { Network, Rng, createOptimizer } from '../dist/index.js';
+import { median } from './common.mjs';
+
+const [cfgJson, threadsArg = '2', repeatsArg = '7', warmupArg = '2'] = process.argv.slice(2);
+const cfg = JSON.parse(cfgJson);
+const threads = Number(threadsArg);
+const repeats = Number(repeatsArg);
+
+function randomBatch() {
+  const rng = new Rng(1);
+  const { batch: B, steps: T, inputs: C } = cfg;
+  const labels = Int32Array.from({ length: B }, () => rng.int(cfg.outputs));
+  if (cfg.analog) {
+    const values = new Float32Array(B * T * C);
+    for (let i = 0; i < values.length; i++) values[i] = rng.uniform();
+    return { size: B, steps: T, values, labels };
+  }
+  const offsets = new Int32Array(B + 1);
+  const times = [];
+  const units = [];
+  for (let b = 0; b < B; b++) {
+    for (let n = 0; n < T; n++) for (let u = 0; u < C; u++) if (rng.uniform() < cfg.density) { times.push(n); units.push(u); }
+    offsets[b + 1] = times.length;
+  }
+  return { size: B, steps: T, offsets, times: Int32Array.from(times), units: Int32Array.from(units), labels };
+}
+
+const net = new Network(
+  { inputs: cfg.inputs, outputs: cfg.outputs, layers: cfg.hidden.map((size) => ({ size, recurrent: cfg.recurrent })), init: { gain: cfg.gain }, seed: 1 },
+  { threads },
+);
+const optimizer = createOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, net.parameters);
+const batch = randomBatch();
+const gradients = net.zeroGradients();
+const times = [];
+let last;
+for (let i = 0; i < Number(warmupArg) + repeats; i++) {
+  const t = process.hrtime.bigint();
+  last = await net.lossAndGradient(batch, { gradients, profile: true });
+  optimizer.step(gradients, 1e-3);
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  if (i >= Number(warmupArg)) times.push(s);
+}
+const neurons = cfg.hidden.reduce((a, h) => a + h, 0);
+const hiddenSpikes = last.spikeCounts.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0);
+const inputEvents = cfg.analog ? 0 : batch.times.length;
+const med = median(times);
+// Dense parts of one iteration: recurrent backward products dL/dS = V dL/dI (2 B T H^2 per recurrent layer), the
+// inter-layer and readout backward products, and for dense input the input GEMMs forward and backward.
+let denseFlops = 0;
+cfg.hidden.forEach((h, l) => {
+  if (cfg.recurrent) denseFlops += 2 * cfg.batch * cfg.steps * h * h;
+  const above = l + 1 < cfg.hidden.length ? cfg.hidden[l + 1] : cfg.outputs;
+  denseFlops += 2 * cfg.batch * cfg.steps * h * above;
+});
+if (cfg.analog) denseFlops += 2 * 2 * cfg.batch * cfg.steps * cfg.inputs * cfg.hidden[0];
+console.log(
+  JSON.stringify({
+    peer: 'spikegrad',
+    threads,
+    medianSeconds: med,
+    minSeconds: Math.min(...times),
+    samplesPerSecond: cfg.batch / med,
+    hiddenRate: hiddenSpikes / (cfg.batch * cfg.steps * neurons),
+    inputEventsPerSecond: inputEvents / med,
+    hiddenSpikesPerSecond: hiddenSpikes / med,
+    denseFlops,
+    timings: last.timings,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  }),
+);
+await net.dispose();
