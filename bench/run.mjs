@@ -3,7 +3,8 @@
 // and OpenBLAS sgemm on the dense shapes. Prints a table and writes bench/results/<name>.json.
 //   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--peers] [--out name]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { benchDir, busyFraction, machine, writeResult } from './common.mjs';
@@ -30,8 +31,8 @@ const peerEnv = (threads) => ({
   ...(existsSync(OPENBLAS) ? { LD_LIBRARY_PATH: OPENBLAS } : {}),
 });
 
-function runSpikegrad(cfg, threads) {
-  const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats)], {
+function runSpikegrad(cfg, threads, dumpDir) {
+  const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats), '2', ...(dumpDir ? [dumpDir] : [])], {
     encoding: 'utf8',
     env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
     maxBuffer: 1 << 24,
@@ -39,8 +40,8 @@ function runSpikegrad(cfg, threads) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-function runPeer(cfg, threads) {
-  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'torch_snn.py'), '--config', JSON.stringify(cfg), '--threads', String(threads), '--repeats', String(Math.min(repeats, 5))], {
+function runPeer(cfg, threads, sharedDir) {
+  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'torch_snn.py'), '--config', JSON.stringify(cfg), '--threads', String(threads), '--repeats', String(Math.min(repeats, 5)), ...(sharedDir ? ['--shared', sharedDir] : [])], {
     encoding: 'utf8',
     env: peerEnv(threads),
     maxBuffer: 1 << 24,
@@ -64,8 +65,10 @@ const rows = [];
 for (const name of configs) {
   const cfg = CONFIGS[name];
   for (const threads of threadList) {
-    const ours = runSpikegrad(cfg, threads);
-    const peer = hasTorch && !name.startsWith('onm-16384') ? runPeer(cfg, threads) : null;
+    const shared = hasTorch ? mkdtempSync(path.join(os.tmpdir(), 'spikegrad-bench-')) : undefined;
+    const ours = runSpikegrad(cfg, threads, shared);
+    const peer = hasTorch && !name.startsWith('onm-16384') ? runPeer(cfg, threads, shared) : null;
+    if (shared) rmSync(shared, { recursive: true, force: true });
     // The recurrent backward product: per core GFLOP/s over the thread-seconds of the product phase.
     const productFlops = cfg.recurrent ? cfg.hidden.reduce((s, h) => s + 2 * cfg.batch * cfg.steps * h * h, 0) : 0;
     const productGflopsPerCore = ours.timings && ours.timings.products > 0 && productFlops > 0 ? productFlops / ours.timings.products / 1e9 : null;

@@ -4,7 +4,10 @@
 import { Network, Rng, createOptimizer } from '../dist/index.js';
 import { median } from './common.mjs';
 
-const [cfgJson, threadsArg = '2', repeatsArg = '7', warmupArg = '2'] = process.argv.slice(2);
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const [cfgJson, threadsArg = '2', repeatsArg = '7', warmupArg = '2', dumpDir] = process.argv.slice(2);
 const cfg = JSON.parse(cfgJson);
 const threads = Number(threadsArg);
 const repeats = Number(repeatsArg);
@@ -32,8 +35,26 @@ const net = new Network(
   { inputs: cfg.inputs, outputs: cfg.outputs, layers: cfg.hidden.map((size) => ({ size, recurrent: cfg.recurrent })), init: { gain: cfg.gain }, seed: 1 },
   { threads },
 );
-const optimizer = createOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, net.parameters);
+// With a dump directory, the initial weights, input and labels go there as raw little-endian arrays, so the
+// PyTorch peer simulates exactly this network on exactly this input (equal hidden spike rates).
+if (dumpDir) {
+  mkdirSync(dumpDir, { recursive: true });
+  const raw = (name, a) => writeFileSync(path.join(dumpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const name of net.parameterNames) raw(`${name}.f32`, net.parameters[name]);
+}
+const optimizer = createOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, net.parameters, { threads });
 const batch = randomBatch();
+if (dumpDir) {
+  const { batch: B, steps: T, inputs: C } = cfg;
+  const raw = (name, a) => writeFileSync(path.join(dumpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  if (cfg.analog) raw('input.f32', batch.values);
+  else {
+    const dense = new Uint8Array(B * T * C);
+    for (let b = 0; b < B; b++) for (let e = batch.offsets[b]; e < batch.offsets[b + 1]; e++) dense[(b * T + batch.times[e]) * C + batch.units[e]] += 1;
+    raw('input.u8', dense);
+  }
+  raw('labels.i32', batch.labels);
+}
 const gradients = net.zeroGradients();
 const times = [];
 let last;

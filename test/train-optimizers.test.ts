@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { addWeightDecay, clipByGlobalNorm, globalNorm } from '../src/train/gradient-tools.js';
-import { Adam, Adamax, Sgd, Smorms3 } from '../src/train/optimizers/index.js';
+import { Rng } from '../src/index.js';
+import { Adam, Adamax, createOptimizer, Sgd, Smorms3 } from '../src/train/optimizers/index.js';
 import { learningRate } from '../src/train/schedules.js';
+import { bitsEqual } from './helpers.js';
 
 const param = () => ({ w: Float32Array.from([1]) });
 const grad = (g: number) => ({ w: Float32Array.from([g]) });
@@ -95,5 +97,36 @@ describe('gradient tools and schedules', () => {
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 0, 0, 10, 20)).toBeCloseTo(0.1, 12);
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 10, 0, 10, 20)).toBeCloseTo(0.055, 12);
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 19, 10, 10, 20)).toBeCloseTo(0.01, 12);
+  });
+});
+
+describe('native optimizer kernels', () => {
+  it.each([
+    { kind: 'adam' as const, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    { kind: 'adamax' as const, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    { kind: 'sgd' as const, momentum: 0.9, nesterov: false },
+    { kind: 'sgd' as const, momentum: 0.8, nesterov: true },
+    { kind: 'sgd' as const, momentum: 0, nesterov: false },
+    { kind: 'smorms3' as const, eps: 1e-16 },
+  ])('$kind gives the same bits as the TypeScript reference', (config) => {
+    const rng = new Rng(11);
+    const init = () => ({ a: Float32Array.from({ length: 70_001 }, () => rng.range(-1, 1)), b: Float32Array.from({ length: 33 }, () => rng.range(-1, 1)) });
+    const start = init();
+    const js = { a: start.a.slice(), b: start.b.slice() };
+    const nat = { a: start.a.slice(), b: start.b.slice() };
+    const optJs = createOptimizer(config, js, { native: false });
+    const optNative = createOptimizer(config, nat, { native: true, threads: 2 });
+    for (let step = 0; step < 5; step++) {
+      const grads = { a: Float32Array.from({ length: 70_001 }, () => rng.normal() * 0.1), b: Float32Array.from({ length: 33 }, () => rng.normal()) };
+      optJs.step(grads, 0.01 * (step + 1));
+      optNative.step(grads, 0.01 * (step + 1));
+    }
+    expect(bitsEqual(nat.a, js.a)).toBe(true);
+    expect(bitsEqual(nat.b, js.b)).toBe(true);
+    const sJs = optJs.getState();
+    const sNat = optNative.getState();
+    for (const name of Object.keys(sJs.slots)) {
+      for (const slot of Object.keys(sJs.slots[name])) expect(bitsEqual(sNat.slots[name][slot], sJs.slots[name][slot])).toBe(true);
+    }
   });
 });

@@ -14,10 +14,12 @@ Prints one JSON line: median/min seconds per iteration, samples/s, hidden spike 
 import argparse
 import json
 import math
+import os
 import resource
 import statistics
 import time
 
+import numpy as np
 import torch
 
 
@@ -100,15 +102,32 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--shared", help="directory with spikegrad's initial weights, input and labels (raw arrays)")
     a = p.parse_args()
     cfg = json.loads(a.config)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     net = Net(cfg, cfg.get("gain", 1.0))
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     B, T, C = cfg["batch"], cfg["steps"], cfg["inputs"]
-    x = (torch.rand(B, T, C) < cfg["density"]).to(torch.float32)
-    y = torch.randint(0, cfg["outputs"], (B,))
+    if a.shared:
+        # The very network and input spikegrad ran: same weights, same spikes, same labels.
+        def load(name, dtype, shape):
+            return torch.from_numpy(np.fromfile(os.path.join(a.shared, name), dtype=dtype).reshape(shape).copy())
+        with torch.no_grad():
+            for l, w in enumerate(net.layers):
+                w.copy_(load(f"hidden.{l}.input.f32", np.float32, tuple(w.shape)))
+            for l, v in enumerate(net.rec):
+                v.copy_(load(f"hidden.{l}.recurrent.f32", np.float32, tuple(v.shape)))
+            net.readout.copy_(load("readout.f32", np.float32, tuple(net.readout.shape)))
+        if cfg.get("analog"):
+            x = load("input.f32", np.float32, (B, T, C))
+        else:
+            x = load("input.u8", np.uint8, (B, T, C)).to(torch.float32)
+        y = load("labels.i32", np.int32, (B,)).long()
+    else:
+        x = (torch.rand(B, T, C) < cfg["density"]).to(torch.float32)
+        y = torch.randint(0, cfg["outputs"], (B,))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     times = []
     rate = 0.0
     for i in range(a.warmup + a.repeats):

@@ -4,6 +4,7 @@
 #include "../core/engine.h"
 #include "../core/isa_dispatch.h"
 #include "manifold_worker.h"
+#include "optimizer_binding.h"
 #include "network_wrap.h"
 
 #ifdef _OPENMP
@@ -40,6 +41,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNetwork", spikegrad::addon::NetworkWrap::Define(env));
   exports.Set("info", Napi::Function::New(env, spikegrad::addon::Info, "info"));
+  exports.Set("optimizerStep", Napi::Function::New(env, spikegrad::addon::OptimizerStep, "optimizerStep"));
   exports.Set("evaluateManifold", Napi::Function::New(env, spikegrad::addon::EvaluateManifold, "evaluateManifold"));
   return exports;
 }

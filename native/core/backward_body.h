@@ -17,17 +17,30 @@
 
 namespace spikegrad {
 
-// dL/dY[m] for class c of sample b coming straight from the time reduction (m in 1..T).
-SG_INLINE float readout_direct_gradient(const PassContext& ctx, int b, int c, int m) {
-  const std::int64_t i = static_cast<std::int64_t>(b) * ctx.outputs + c;
-  const float g = ctx.ws->dlogits[i];
+// gY[r][c] += dL/dY[m] straight from the time reduction, for samples b0 .. b0+M-1 (m in 1..T).
+SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M, int m, float* __restrict gY) {
+  const int C = ctx.outputs;
+  const float* dlogits = ctx.ws->dlogits.data() + static_cast<std::int64_t>(b0) * C;
   switch (ctx.readout) {
-    case ReadoutReduction::Max: return m == ctx.ws->peak_step[i] ? g : 0.0f;
-    case ReadoutReduction::Sum: return g;
-    case ReadoutReduction::Mean: return g / static_cast<float>(ctx.steps);
-    case ReadoutReduction::Last: return m == ctx.steps ? g : 0.0f;
+    case ReadoutReduction::Max: {
+      const std::int32_t* peak = ctx.ws->peak_step.data() + static_cast<std::int64_t>(b0) * C;
+      for (int i = 0; i < M * C; ++i) gY[i] += peak[i] == m ? dlogits[i] : 0.0f;
+      break;
+    }
+    case ReadoutReduction::Sum:
+      for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i];
+      break;
+    case ReadoutReduction::Mean: {
+      const float steps = static_cast<float>(ctx.steps);
+      for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i] / steps;
+      break;
+    }
+    case ReadoutReduction::Last:
+      if (m == ctx.steps) {
+        for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i];
+      }
+      break;
   }
-  return 0.0f;
 }
 
 template <class Isa, SurrogateShape Shape>
@@ -36,13 +49,14 @@ SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& laye
   const int H = layer.size;
   const int T = ctx.steps;
   for (int r = 0; r < M; ++r) {
-    const std::int64_t base = (static_cast<std::int64_t>(b0 + r) * T + n) * H;
-    const std::uint8_t* spikes_n = layer.buffers->spikes.data() + base;
-    // At n = 0 the pre-reset value is 0, so U[0] = 0 whatever mask is passed as the previous step's.
-    const std::uint8_t* spikes_prev = n > 0 ? spikes_n - H : spikes_n;
+    const std::uint8_t* spikes_n = layer.buffers->spikes.data() + spikes_row(b0 + r, n, T, H);
+    // At n = 0 the pre-reset value is 0, so U[0] = 0 whatever mask is passed as the previous step's. (Time is
+    // stored reversed: step n-1 is the next row.)
+    const std::uint8_t* spikes_prev = n > 0 ? spikes_n + H : spikes_n;
     lif_backward_step<Shape>(gU + static_cast<std::int64_t>(r) * H, gI + static_cast<std::int64_t>(r) * H,
-                             gS + static_cast<std::int64_t>(r) * H, layer.buffers->pre_reset.data() + base, spikes_n,
-                             spikes_prev, H, ctx.decays, ctx.surrogate);
+                             gS + static_cast<std::int64_t>(r) * H,
+                             layer.buffers->pre_reset.data() + pre_reset_row(b0 + r, n, T, H), spikes_n, spikes_prev, H,
+                             ctx.decays, ctx.surrogate);
   }
 }
 
@@ -102,8 +116,8 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
     std::memset(gI[l], 0, sizeof(float) * M * ctx.layers[l].size);
   }
   std::memset(gJ, 0, sizeof(float) * M * C);  // J[T] reaches no Y in 1..T
-  for (int r = 0; r < M; ++r)
-    for (int c = 0; c < C; ++c) gY[r * C + c] = readout_direct_gradient(ctx, b0 + r, c, T);
+  std::memset(gY, 0, sizeof(float) * M * C);
+  add_readout_direct_gradient(ctx, b0, M, T, gY);
 
   double clock = ctx.profile ? monotonic_seconds() : 0.0;
   auto lap = [&](int phase) {
@@ -128,19 +142,18 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       }
       if (tail) continue;
       if (l == L - 1) {
-        gemm_accumulate<Isa>(M, H, C, gJ, C, ctx.readout_weights_t, H, gs, H);
+        gemm_packed_accumulate<Isa>(M, H, C, gJ, C, ctx.readout_weights_t, gs, H);
       } else {
         const LayerView& above = ctx.layers[l + 1];
-        gemm_accumulate<Isa>(M, H, above.size, gI[l + 1], above.size, above.input_weights_t, H, gs, H);
+        gemm_packed_accumulate<Isa>(M, H, above.size, gI[l + 1], above.size, above.input_weights_t, gs, H);
       }
       if (layer.propagate_recurrent) {
-        gemm_accumulate<Isa>(M, H, H, gI[l], H, layer.recurrent_weights_t, H, gs, H);
+        gemm_packed_accumulate<Isa>(M, H, H, gI[l], H, layer.recurrent_weights_t, gs, H);
       }
       if (ctx.reset == ResetMode::Differentiable) {
         // U[n+1] = pre_reset[n+1] (1 - S[n])  =>  dU[n+1]/dS[n] = -pre_reset[n+1]
         for (int r = 0; r < M; ++r) {
-          const float* pre_next =
-              layer.buffers->pre_reset.data() + (static_cast<std::int64_t>(b0 + r) * T + n + 1) * H;
+          const float* pre_next = layer.buffers->pre_reset.data() + pre_reset_row(b0 + r, n + 1, T, H);
           float* __restrict g = gs + static_cast<std::int64_t>(r) * H;
           const float* __restrict gu = gU[l] + static_cast<std::int64_t>(r) * H;
           for (int i = 0; i < H; ++i) g[i] -= gu[i] * pre_next[i];
@@ -162,31 +175,23 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
           std::memcpy(ctx.dense_grad + (static_cast<std::int64_t>(b) * T + n) * H0, gi0, sizeof(float) * H0);
         } else {
           const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
-          for (std::int32_t e = step_begin[n]; e < step_begin[n + 1]; ++e) {
-            add_row(dW0 + static_cast<std::int64_t>(batch.units[e]) * H0, gi0, H0);
-          }
+          add_to_rows<Isa>(dW0, H0, batch.units + step_begin[n], step_begin[n + 1] - step_begin[n], gi0, H0);
         }
         for (int l = 0; l < L; ++l) {
           const LayerView& layer = ctx.layers[l];
           const int H = layer.size;
-          const std::uint8_t* spikes_n = layer.buffers->spikes.data() + (static_cast<std::int64_t>(b) * T + n) * H;
-          const int count = collect_spikes(spikes_n, H, spike_list);
+          const std::uint8_t* spikes_n = layer.buffers->spikes.data() + spikes_row(b, n, T, H);
+          const int count = collect_spikes<Isa>(spikes_n, H, spike_list);
           if (count == 0) continue;
           if (layer.recurrent) {
-            float* dV = grads + layer.recurrent_grad_offset;
-            const float* gi = gI[l] + static_cast<std::int64_t>(r) * H;
-            for (int s = 0; s < count; ++s) add_row(dV + static_cast<std::int64_t>(spike_list[s]) * H, gi, H);
+            add_to_rows<Isa>(grads + layer.recurrent_grad_offset, H, spike_list, count, gI[l] + static_cast<std::int64_t>(r) * H, H);
           }
           if (l + 1 < L) {
-            const LayerView& above = ctx.layers[l + 1];
-            const int Ha = above.size;
-            float* dW = grads + above.input_grad_offset;
-            const float* gi = gI[l + 1] + static_cast<std::int64_t>(r) * Ha;
-            for (int s = 0; s < count; ++s) add_row(dW + static_cast<std::int64_t>(spike_list[s]) * Ha, gi, Ha);
+            const int Ha = ctx.layers[l + 1].size;
+            add_to_rows<Isa>(grads + ctx.layers[l + 1].input_grad_offset, Ha, spike_list, count,
+                             gI[l + 1] + static_cast<std::int64_t>(r) * Ha, Ha);
           } else {
-            float* dWout = grads + ctx.readout_grad_offset;
-            const float* gj = gJ + static_cast<std::int64_t>(r) * C;
-            for (int s = 0; s < count; ++s) add_row(dWout + static_cast<std::int64_t>(spike_list[s]) * C, gj, C);
+            add_to_rows<Isa>(grads + ctx.readout_grad_offset, C, spike_list, count, gJ + static_cast<std::int64_t>(r) * C, C);
           }
         }
       }
@@ -196,15 +201,13 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
     // C. adjoints from n+1 to n.
     for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l]);
     const Decays& d = ctx.decays;
-    for (int r = 0; r < M; ++r) {
-      for (int c = 0; c < C; ++c) {
-        const int i = r * C + c;
-        const float gy = gY[i];
-        // dL/dJ[n] = (1 - a_out) dL/dY[n+1] + a_syn dL/dJ[n+1];  dL/dY[n] = direct[n] + a_out dL/dY[n+1]
-        gJ[i] = d.out_in * gy + d.syn * gJ[i];
-        gY[i] = (n >= 1 ? readout_direct_gradient(ctx, b0 + r, c, n) : 0.0f) + d.out * gy;
-      }
+    // dL/dJ[n] = (1 - a_out) dL/dY[n+1] + a_syn dL/dJ[n+1];  dL/dY[n] = direct[n] + a_out dL/dY[n+1]
+    for (int i = 0; i < M * C; ++i) {
+      const float gy = gY[i];
+      gJ[i] = d.out_in * gy + d.syn * gJ[i];
+      gY[i] = d.out * gy;
     }
+    if (n >= 1) add_readout_direct_gradient(ctx, b0, M, n, gY);
     lap(2);
   }
   if (ctx.dense_input) {

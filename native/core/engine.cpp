@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "readout_loss.h"
+#include "simd/isa.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,6 +19,7 @@ namespace spikegrad {
 namespace {
 
 constexpr int kMaxPartitions = 16;
+constexpr int kChunkSamples = 32;
 // Gradient partitions are full-size copies of the gradients; cap their memory so wide layers use fewer.
 constexpr std::int64_t kPartitionBudgetBytes = std::int64_t{512} << 20;
 constexpr int kMaxThreads = 1024;
@@ -28,19 +30,6 @@ int thread_index() {
 #else
   return 0;
 #endif
-}
-
-void transpose_block(const float* src, int rows, int cols, float* dst, int r0, int r1) {
-  // dst[c][r] = src[r][c] for rows [r0, r1), tiled so both sides stay in cache.
-  constexpr int kTile = 32;
-  for (int rb = r0; rb < r1; rb += kTile) {
-    const int re = std::min(rb + kTile, r1);
-    for (int cb = 0; cb < cols; cb += kTile) {
-      const int ce = std::min(cb + kTile, cols);
-      for (int r = rb; r < re; ++r)
-        for (int c = cb; c < ce; ++c) dst[static_cast<std::int64_t>(c) * rows + r] = src[static_cast<std::int64_t>(r) * cols + c];
-    }
-  }
 }
 
 }  // namespace
@@ -101,7 +90,10 @@ Engine::Engine(const NetworkSpec& spec) : spec_(spec) {
 int Engine::partition_count(int batch_size, bool dense_input) const {
   const std::int64_t floats = std::max<std::int64_t>(1, layout_for(dense_input).floats);
   const std::int64_t by_memory = std::max<std::int64_t>(1, kPartitionBudgetBytes / (floats * 4));
-  return static_cast<int>(std::min<std::int64_t>({static_cast<std::int64_t>(batch_size), kMaxPartitions, by_memory}));
+  // About kChunkSamples samples per chunk: the backward products are [chunk x size] x [size x size] GEMMs, and a
+  // weight loaded from cache feeds one FMA per sample of the chunk.
+  const std::int64_t by_chunk = (static_cast<std::int64_t>(batch_size) + kChunkSamples / 2) / kChunkSamples;
+  return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>({by_chunk, kMaxPartitions, by_memory})));
 }
 
 std::int64_t Engine::workspace_bytes() const {
@@ -111,6 +103,7 @@ std::int64_t Engine::workspace_bytes() const {
   }
   bytes += ws_.step_begin.capacity() * 4 + ws_.logits.capacity() * 4 + ws_.peak_step.capacity() * 4 +
            ws_.dlogits.capacity() * 4 + ws_.partitions.capacity() * 4 + ws_.dense_grad.capacity() * 4 +
+           ws_.dense_drive.capacity() * 4 + ws_.packed_input.capacity() * 4 +
            ws_.scratch.capacity() * 4 +
            ws_.int_scratch.capacity() * 4;
   for (const auto& t : ws_.transposed) bytes += t.capacity() * 4;
@@ -148,11 +141,13 @@ void Engine::check_call(const InputBatch& batch, const std::vector<const float*>
 
 std::int64_t WorkspacePlan::bytes(int threads) const {
   return layer_cells * 5 + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
-         (scratch_floats + int_scratch) * 4 * threads + partition_floats * 4 + dense_grad * 4 + transposed * 4;
+         (scratch_floats + int_scratch) * 4 * threads + partition_floats * 4 + dense_grad * 4 + dense_drive * 4 +
+         packed_input * 4 + transposed * 4;
 }
 
-WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input) const {
+WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input, IsaLevel isa) const {
   (void)threads;
+  const int PW = pass_functions(isa).panel_width;
   const std::int64_t B = batch_size, T = steps, C = spec_.outputs;
   WorkspacePlan p;
   int max_size = 0;
@@ -166,11 +161,16 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
   p.step_begin = B * (T + 1);
   p.per_output = B * C;
   const std::int64_t H0 = spec_.layers[0].size;
-  const std::int64_t forward = 3 * round_to_line(max_size) + 2 * round_to_line(C) + (dense_input ? round_to_line(T * H0) : 0);
+  p.partitions = partition_count(batch_size, dense_input);
+  p.max_chunk = static_cast<int>((B + p.partitions - 1) / p.partitions);
+  const std::int64_t chunk_rows = round_to_line(static_cast<std::int64_t>(p.max_chunk) * max_size);
+  const std::int64_t forward = 2 * chunk_rows + round_to_line(max_size) + 2 * round_to_line(C);
+  if (dense_input) {
+    p.dense_drive = B * T * H0;
+    p.packed_input = packed_panels_size(static_cast<int>(H0), spec_.inputs, PW);
+  }
   std::int64_t backward_floats = 0;
   if (backward) {
-    p.partitions = partition_count(batch_size, dense_input);
-    p.max_chunk = static_cast<int>((B + p.partitions - 1) / p.partitions);
     p.partition_floats = static_cast<std::int64_t>(p.partitions) * layout_for(dense_input).floats;
     if (dense_input) p.dense_grad = B * T * H0;
     backward_floats = 2 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * C);
@@ -179,11 +179,12 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
       const ParameterInfo& info = params_[i];
       const bool transposed = info.kind == ParameterInfo::Kind::Readout || (info.kind == ParameterInfo::Kind::Input && info.layer > 0) ||
                               (info.kind == ParameterInfo::Kind::Recurrent && !spec_.layers[info.layer].recurrent_gradient_detached);
-      if (transposed) p.transposed += info.size();
+      if (transposed) p.transposed += packed_panels_size(info.rows, info.cols, PW);
     }
   }
   p.scratch_floats = round_to_line(std::max(forward, backward_floats));
-  p.int_scratch = round_to_line(max_size);
+  // Forward: input and recurrent row lists per sample of a chunk and their counts; backward: one spike list.
+  p.int_scratch = round_to_line(2 * p.max_chunk * round_to_line(max_size) + 2 * p.max_chunk);
   (void)hidden_sum;
   return p;
 }
@@ -241,12 +242,17 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ensure_size(ws_.peak_step, static_cast<std::size_t>(B) * C);
   ensure_size(ws_.dlogits, static_cast<std::size_t>(B) * C);
 
-  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input);
+  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input, options.isa);
+  const int P = plan.partitions;
+  ctx.chunk_begin.resize(P + 1);
+  for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
+  ctx.max_chunk = plan.max_chunk;
+  if (ctx.dense_input) {
+    ensure_size(ws_.dense_drive, static_cast<std::size_t>(plan.dense_drive));
+    ensure_size(ws_.packed_input, static_cast<std::size_t>(plan.packed_input));
+    ctx.dense_drive = ws_.dense_drive.data();
+  }
   if (backward) {
-    const int P = plan.partitions;
-    ctx.chunk_begin.resize(P + 1);
-    for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
-    ctx.max_chunk = plan.max_chunk;
     ctx.partition_floats = layout.floats;
     ensure_size(ws_.partitions, static_cast<std::size_t>(plan.partition_floats));
     if (ctx.dense_input) {
@@ -277,14 +283,39 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
 void Engine::run_forward(const PassContext& ctx, const RunOptions& options) {
   const PassFunctions& fns = pass_functions(options.isa);
   const int B = ctx.batch_size;
+  const int T = ctx.steps;
+  if (ctx.dense_input) {
+    // Dense input: W^T x[n] for every sample and step as one [B*T x inputs] x [inputs x H0] product, as a PyTorch
+    // SNN does, with W packed in panels first. Row blocks are independent: deterministic for any thread count.
+    const int H0 = spec_.layers[0].size;
+    const int K = spec_.inputs;
+    const int PW = fns.panel_width;
+    const int panels = (H0 + PW - 1) / PW;
+    float* packed = ws_.packed_input.data();
+    const float* W0 = ctx.layers[0].input_weights;
+#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1)
+    for (int q = 0; q < panels; ++q) fns.pack_plain(W0, H0, K, packed, q, q + 1);
+    const std::int64_t rows = static_cast<std::int64_t>(B) * T;
+    constexpr int kRows = 64;
+    const std::int64_t blocks = (rows + kRows - 1) / kRows;
+    float* drive = ws_.dense_drive.data();
+#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1)
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      const std::int64_t r0 = k * kRows;
+      const int m = static_cast<int>(std::min<std::int64_t>(kRows, rows - r0));
+      std::memset(drive + r0 * H0, 0, sizeof(float) * static_cast<std::size_t>(m) * H0);
+      fns.gemm_packed_accumulate(m, H0, K, ctx.batch->values + r0 * K, K, packed, drive + r0 * H0, H0);
+    }
+  }
   float* scratch = ws_.scratch.data();
   std::int32_t* int_scratch = ws_.int_scratch.data();
   const std::int64_t sf = ws_.scratch_floats, si = ws_.int_scratch_ints;
+  const int P = static_cast<int>(ctx.chunk_begin.size()) - 1;
 #pragma omp parallel num_threads(options.threads)
   {
     const int t = thread_index();
 #pragma omp for schedule(dynamic, 1)
-    for (int b = 0; b < B; ++b) fns.simulate_sample(ctx, b, scratch + t * sf, int_scratch + t * si);
+    for (int p = 0; p < P; ++p) fns.simulate_chunk(ctx, p, scratch + t * sf, int_scratch + t * si);
   }
 }
 
@@ -350,9 +381,11 @@ void Engine::record_outputs(const PassContext& ctx, const RecordRequest& record,
     const int l = record.layers[k];
     const int H = ctx.layers[l].size;
     const LayerBuffers& buf = ws_.layers[l];
-    const std::int64_t total = static_cast<std::int64_t>(B) * T * H;
     if (record.spikes.size() > k && record.spikes[k] != nullptr) {
-      std::memcpy(record.spikes[k], buf.spikes.data(), static_cast<std::size_t>(total));
+      std::uint8_t* out = record.spikes[k];
+      for (int b = 0; b < B; ++b)
+        for (int n = 0; n < T; ++n)
+          std::memcpy(out + (static_cast<std::int64_t>(b) * T + n) * H, buf.spikes.data() + spikes_row(b, n, T, H), H);
     }
     if (record.membrane.size() > k && record.membrane[k] != nullptr) {
       float* out = record.membrane[k];
@@ -360,10 +393,12 @@ void Engine::record_outputs(const PassContext& ctx, const RecordRequest& record,
       for (int b = 0; b < B; ++b) {
         for (int n = 0; n < T; ++n) {
           const std::int64_t base = (static_cast<std::int64_t>(b) * T + n) * H;
+          const float* pre = buf.pre_reset.data() + pre_reset_row(b, n, T, H);
+          const std::uint8_t* prev = n > 0 ? buf.spikes.data() + spikes_row(b, n - 1, T, H) : nullptr;
           for (int i = 0; i < H; ++i) {
             // U[n] = S[n-1] ? 0 : pre_reset[n]
-            const bool reset = n > 0 && buf.spikes[base - H + i] != 0;
-            out[base + i] = reset ? 0.0f : buf.pre_reset[base + i];
+            const bool reset = prev != nullptr && prev[i] != 0;
+            out[base + i] = reset ? 0.0f : pre[i];
           }
         }
       }
@@ -390,18 +425,21 @@ BatchResult Engine::forward(const InputBatch& batch, const std::vector<const flo
   return result;
 }
 
-void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, int threads) {
-  // The backward products need each weight matrix as [post][pre]; the transposes are O(parameters).
+void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, const RunOptions& options) {
+  // The backward products need each weight matrix as B = W^T, packed in panels (see pack_transposed): made once per
+  // call, O(parameters), and then streamed by every chunk at every step.
+  const PassFunctions& fns = pass_functions(options.isa);
+  const int PW = fns.panel_width;
   struct Job {
     int param;
-    int row_begin, row_end;
+    int panel_begin, panel_end;
   };
   std::vector<Job> jobs;
   auto add = [&](int p) {
     const ParameterInfo& info = params_[p];
-    ensure_size(ws_.transposed[p], static_cast<std::size_t>(info.size()));
-    constexpr int kRows = 64;
-    for (int r = 0; r < info.rows; r += kRows) jobs.push_back({p, r, std::min(info.rows, r + kRows)});
+    ensure_size(ws_.transposed[p], static_cast<std::size_t>(packed_panels_size(info.rows, info.cols, PW)));
+    const int panels = (info.rows + PW - 1) / PW;
+    for (int q = 0; q < panels; q += 4) jobs.push_back({p, q, std::min(panels, q + 4)});
   };
   const int depth = static_cast<int>(ctx.layers.size());
   for (int l = 1; l < depth; ++l) add(input_index_[l]);
@@ -410,11 +448,11 @@ void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*
   }
   add(readout_index_);
   const int count = static_cast<int>(jobs.size());
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1)
   for (int j = 0; j < count; ++j) {
     const ParameterInfo& info = params_[jobs[j].param];
-    transpose_block(weights[jobs[j].param], info.rows, info.cols, ws_.transposed[jobs[j].param].data(),
-                    jobs[j].row_begin, jobs[j].row_end);
+    fns.pack_transposed(weights[jobs[j].param], info.rows, info.cols, ws_.transposed[jobs[j].param].data(), jobs[j].panel_begin,
+                        jobs[j].panel_end);
   }
   for (int l = 1; l < depth; ++l) ctx.layers[l].input_weights_t = ws_.transposed[input_index_[l]].data();
   for (int l = 0; l < depth; ++l) {
@@ -496,7 +534,7 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
   BatchResult result = summarize(ctx, options, true);
   result.timings.forward = forward_seconds;
   lap();
-  prepare_transposes(ctx, weights, options.threads);
+  prepare_transposes(ctx, weights, options);
   result.timings.transposes = lap();
 
   const PassFunctions& fns = pass_functions(options.isa);

@@ -48,6 +48,8 @@ struct WorkspacePlan {
   std::int64_t int_scratch = 0;      // per thread
   std::int64_t partition_floats = 0; // all partitions
   std::int64_t dense_grad = 0;       // floats
+  std::int64_t dense_drive = 0;      // floats
+  std::int64_t packed_input = 0;     // floats
   std::int64_t transposed = 0;       // floats
   int partitions = 0;
   int max_chunk = 0;
@@ -87,7 +89,8 @@ class Engine {
   // across thread counts.
   int partition_count(int batch_size, bool dense_input = false) const;
   // Buffers a call with these shapes needs (forward only, or forward and backward).
-  WorkspacePlan plan(int batch_size, int steps, int threads, bool backward, bool dense_input) const;
+  WorkspacePlan plan(int batch_size, int steps, int threads, bool backward, bool dense_input,
+                     IsaLevel isa = default_isa_level()) const;
   std::int64_t workspace_bytes() const;
 
  private:
@@ -99,7 +102,7 @@ class Engine {
   void run_forward(const PassContext& ctx, const RunOptions& options);
   BatchResult summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits);
   void record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const;
-  void prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, int threads);
+  void prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, const RunOptions& options);
   void reduce_partitions(const PassContext& ctx, const std::vector<float*>& gradients, int threads) const;
   void dense_input_gradient(const PassContext& ctx, float* gradient, const RunOptions& options) const;
 

@@ -1,7 +1,9 @@
-// The forward pass of one sample through every hidden layer and the readout (DESIGN.md section 1).
-// Layer by layer: a layer's whole time course is simulated before the next layer reads its spikes, so one
-// layer's weights stay in cache for the sample. Propagation is event-driven: every input event and every hidden
-// spike adds one contiguous weight row; no dense [T, inputs] tensor is built for spike input.
+// The forward pass of one chunk of samples through every hidden layer, then the readout (DESIGN.md section 1).
+// Layer by layer: a layer's whole time course is simulated before the next layer reads its spikes. The chunk's
+// samples step through time together, so that the weight rows their events select are added one column block at
+// a time (a block of every row stays in L2 while all samples use it) instead of one whole row per sample and
+// event. Propagation is event-driven: every input event and every hidden spike adds one weight row; no dense
+// [T, inputs] tensor is built for spike input.
 #pragma once
 
 #include <algorithm>
@@ -14,60 +16,73 @@
 namespace spikegrad {
 
 template <class Isa>
-SG_INLINE void simulate_hidden_layer(const PassContext& ctx, int l, int b, float* scratch, std::int32_t* spike_list) {
+SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M, float* scratch, std::int32_t* ints) {
   const LayerView& layer = ctx.layers[l];
   const int H = layer.size;
   const int T = ctx.steps;
-  const std::int64_t sample_offset = static_cast<std::int64_t>(b) * T * H;
-  float* __restrict current = scratch;
-  float* __restrict membrane = scratch + round_to_line(ctx.max_size);
-  float* __restrict discard = membrane + round_to_line(ctx.max_size);  // pre-reset of step T (never needed)
-  std::memset(current, 0, sizeof(float) * H);
-  std::memset(membrane, 0, sizeof(float) * H);
+  const std::int64_t rows = round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * ctx.max_size);
+  float* __restrict current = scratch;           // [M][H]
+  float* __restrict membrane = scratch + rows;   // [M][H]
+  float* __restrict discard = membrane + rows;   // pre-reset of step T (never needed)
+  std::memset(current, 0, sizeof(float) * M * H);
+  std::memset(membrane, 0, sizeof(float) * M * H);
+  // Per sample, this step's input rows and recurrent rows, and their counts.
+  const std::int64_t list_stride = round_to_line(ctx.max_size);
+  std::int32_t* in_rows = ints;
+  std::int32_t* rec_rows = ints + static_cast<std::int64_t>(ctx.max_chunk) * list_stride;
+  std::int32_t* in_count = rec_rows + static_cast<std::int64_t>(ctx.max_chunk) * list_stride;
+  std::int32_t* rec_count = in_count + ctx.max_chunk;
 
-  float* __restrict pre_reset = layer.buffers->pre_reset.data() + sample_offset;
-  std::uint8_t* __restrict spikes = layer.buffers->spikes.data() + sample_offset;
-  float* __restrict counts = layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H;
-  std::memset(counts, 0, sizeof(float) * H);
-  std::memset(pre_reset, 0, sizeof(float) * H);
+  float* __restrict pre_reset = layer.buffers->pre_reset.data();
+  std::uint8_t* __restrict spikes = layer.buffers->spikes.data();
+  for (int r = 0; r < M; ++r) {
+    std::memset(layer.buffers->counts.data() + static_cast<std::int64_t>(b0 + r) * H, 0, sizeof(float) * H);
+    std::memset(pre_reset + pre_reset_row(b0 + r, 0, T, H), 0, sizeof(float) * H);
+  }
 
   const InputBatch& batch = *ctx.batch;
   const float* W = layer.input_weights;
   const float* V = layer.recurrent_weights;
   const int below_size = l > 0 ? ctx.layers[l - 1].size : 0;
-  const std::uint8_t* below =
-      l > 0 ? ctx.layers[l - 1].buffers->spikes.data() + static_cast<std::int64_t>(b) * T * below_size : nullptr;
-  const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
-  // Dense input: all steps' input currents W^T x[n] of this sample as one [T x fan_in] x [fan_in x H] product.
-  float* drive = nullptr;
-  if (l == 0 && ctx.dense_input) {
-    drive = discard + round_to_line(ctx.max_size) + 2 * round_to_line(ctx.outputs);
-    std::memset(drive, 0, sizeof(float) * static_cast<std::size_t>(T) * H);
-    gemm_accumulate<Isa>(T, H, layer.fan_in, batch.values + static_cast<std::int64_t>(b) * T * layer.fan_in, layer.fan_in, W,
-                         H, drive, H);
-  }
+  const std::uint8_t* below = l > 0 ? ctx.layers[l - 1].buffers->spikes.data() : nullptr;
+  const bool dense = l == 0 && ctx.dense_input;
+  constexpr int kBlock = Isa::W * (Isa::W == 4 ? 4 : 8);  // one register block of add_rows_to
 
   for (int n = 0; n < T; ++n) {
-    float* pre_next = n + 1 < T ? pre_reset + static_cast<std::int64_t>(n + 1) * H : discard;
-    std::uint8_t* spikes_n = spikes + static_cast<std::int64_t>(n) * H;
-    lif_step(membrane, current, pre_next, spikes_n, counts, H, ctx.decays, ctx.surrogate.threshold);
-
-    // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]
-    if (l == 0) {
-      if (drive != nullptr) {
-        add_row(current, drive + static_cast<std::int64_t>(n) * H, H);
+    for (int r = 0; r < M; ++r) {
+      const int b = b0 + r;
+      float* pre_next = n + 1 < T ? pre_reset + pre_reset_row(b, n + 1, T, H) : discard;
+      lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
+                    spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
+                    ctx.decays, ctx.surrogate.threshold);
+    }
+    // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]. The rows to add, per sample: input events (or spikes of the layer
+    // below) and this layer's spikes. Listing them after all lif_steps of the step also keeps the spike bytes
+    // just stored away from the loads that read them back (store forwarding would stall).
+    for (int r = 0; r < M; ++r) {
+      const int b = b0 + r;
+      std::int32_t* in = in_rows + r * list_stride;
+      if (dense) {
+        in_count[r] = 0;
+      } else if (l == 0) {
+        const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
+        in_count[r] = step_begin[n + 1] - step_begin[n];
+        std::memcpy(in, batch.units + step_begin[n], sizeof(std::int32_t) * in_count[r]);
       } else {
-        for (std::int32_t e = step_begin[n]; e < step_begin[n + 1]; ++e) {
-          add_row(current, W + static_cast<std::int64_t>(batch.units[e]) * H, H);
+        in_count[r] = collect_spikes<Isa>(below + spikes_row(b, n, T, below_size), below_size, in);
+      }
+      rec_count[r] = V != nullptr ? collect_spikes<Isa>(spikes + spikes_row(b, n, T, H), H, rec_rows + r * list_stride) : 0;
+    }
+    for (int j = 0; j < H; j += kBlock) {
+      const int width = std::min(kBlock, H - j);
+      for (int r = 0; r < M; ++r) {
+        float* cur = current + static_cast<std::int64_t>(r) * H + j;
+        if (dense) add_row(cur, ctx.dense_drive + (static_cast<std::int64_t>(b0 + r) * T + n) * H + j, width);
+        if (in_count[r] + rec_count[r] > 0) {
+          add_rows_to<Isa>(cur, width, W + j, H, in_rows + r * list_stride, in_count[r], V != nullptr ? V + j : W, H,
+                           rec_rows + r * list_stride, rec_count[r]);
         }
       }
-    } else {
-      const int count = collect_spikes(below + static_cast<std::int64_t>(n) * below_size, below_size, spike_list);
-      for (int s = 0; s < count; ++s) add_row(current, W + static_cast<std::int64_t>(spike_list[s]) * H, H);
-    }
-    if (V != nullptr) {
-      const int count = collect_spikes(spikes_n, H, spike_list);
-      for (int s = 0; s < count; ++s) add_row(current, V + static_cast<std::int64_t>(spike_list[s]) * H, H);
     }
   }
 }
@@ -87,37 +102,38 @@ SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, s
   std::int32_t* __restrict peak = ctx.ws->peak_step.data() + static_cast<std::int64_t>(b) * C;
   std::fill(reduced, reduced + C, 0.0f);
   std::fill(peak, peak + C, 1);
-  const std::uint8_t* spikes = last.buffers->spikes.data() + static_cast<std::int64_t>(b) * T * H;
+  const std::uint8_t* spikes = last.buffers->spikes.data();
   const Decays& d = ctx.decays;
 
   for (int n = 0; n < T; ++n) {
     const int m = n + 1;  // Y index being produced
     for (int c = 0; c < C; ++c) {
-      const float y = d.out * Y[c] + d.out_in * J[c];
-      Y[c] = y;
+      Y[c] = d.out * Y[c] + d.out_in * J[c];
       J[c] *= d.syn;
-      switch (ctx.readout) {
-        case ReadoutReduction::Max:
-          // Strictly greater: ties go to the earliest step, as argmax does.
-          if (m == 1 || y > reduced[c]) {
-            reduced[c] = y;
+    }
+    switch (ctx.readout) {
+      case ReadoutReduction::Max:
+        // Strictly greater: ties go to the earliest step, as argmax does.
+        for (int c = 0; c < C; ++c) {
+          if (m == 1 || Y[c] > reduced[c]) {
+            reduced[c] = Y[c];
             peak[c] = m;
           }
-          break;
-        case ReadoutReduction::Sum:
-        case ReadoutReduction::Mean:
-          reduced[c] += y;
-          break;
-        case ReadoutReduction::Last:
-          if (m == T) reduced[c] = y;
-          break;
-      }
+        }
+        break;
+      case ReadoutReduction::Sum:
+      case ReadoutReduction::Mean:
+        for (int c = 0; c < C; ++c) reduced[c] += Y[c];
+        break;
+      case ReadoutReduction::Last:
+        if (m == T) std::memcpy(reduced, Y, sizeof(float) * C);
+        break;
     }
     if (ctx.record_readout != nullptr) {
       std::memcpy(ctx.record_readout + (static_cast<std::int64_t>(b) * T + n) * C, Y, sizeof(float) * C);
     }
-    const int count = collect_spikes(spikes + static_cast<std::int64_t>(n) * H, H, spike_list);
-    for (int s = 0; s < count; ++s) add_row(J, ctx.readout_weights + static_cast<std::int64_t>(spike_list[s]) * C, C);
+    const int count = collect_spikes<Isa>(spikes + spikes_row(b, n, T, H), H, spike_list);
+    if (count > 0) add_rows_to<Isa>(J, C, ctx.readout_weights, C, spike_list, count, ctx.readout_weights, C, nullptr, 0);
   }
   if (ctx.readout == ReadoutReduction::Mean) {
     const float inv = 1.0f / static_cast<float>(T);
@@ -126,11 +142,11 @@ SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, s
 }
 
 template <class Isa>
-SG_INLINE void simulate_sample(const PassContext& ctx, int b, float* scratch, std::int32_t* int_scratch) {
-  for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) {
-    simulate_hidden_layer<Isa>(ctx, l, b, scratch, int_scratch);
-  }
-  simulate_readout<Isa>(ctx, b, scratch, int_scratch);
+SG_INLINE void simulate_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* int_scratch) {
+  const int b0 = ctx.chunk_begin[p];
+  const int M = ctx.chunk_begin[p + 1] - b0;
+  for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) simulate_layer_chunk<Isa>(ctx, l, b0, M, scratch, int_scratch);
+  for (int r = 0; r < M; ++r) simulate_readout<Isa>(ctx, b0 + r, scratch, int_scratch);
 }
 
 }  // namespace spikegrad

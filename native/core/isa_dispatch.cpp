@@ -21,8 +21,8 @@ namespace spikegrad {
 namespace {
 
 #define SG_DEFINE_LEVEL(TARGET, ISA, SUFFIX)                                                                \
-  TARGET void simulate_sample_##SUFFIX(const PassContext& c, int b, float* s, std::int32_t* i) {             \
-    simulate_sample<ISA>(c, b, s, i);                                                                        \
+  TARGET void simulate_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i) {              \
+    simulate_chunk<ISA>(c, p, s, i);                                                                         \
   }                                                                                                          \
   TARGET void backward_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i, double* t) {   \
     backward_chunk<ISA>(c, p, s, i, t);                                                                      \
@@ -40,8 +40,20 @@ namespace {
     fourier_series_accumulate(x, n, a, w, ph, terms, acc);                                                   \
   }                                                                                                          \
   TARGET double sin_##SUFFIX(double x) { return sin_approx(x); }                                             \
-  const PassFunctions kFunctions_##SUFFIX = {simulate_sample_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX,   \
-                                             gemm_at_b_##SUFFIX, fourier_##SUFFIX, sin_##SUFFIX};
+  TARGET void pack_##SUFFIX(const float* S, int N, int K, float* out, int p0, int p1) {                       \
+    pack_transposed<ISA>(S, N, K, out, p0, p1);                                                              \
+  }                                                                                                          \
+  TARGET void pack_plain_##SUFFIX(const float* S, int N, int K, float* out, int p0, int p1) {                 \
+    pack_plain<ISA>(S, N, K, out, p0, p1);                                                                   \
+  }                                                                                                          \
+  TARGET void gemm_packed_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* Bp, float* C,   \
+                                   int ldc) {                                                                \
+    gemm_packed_accumulate<ISA>(M, N, K, A, lda, Bp, C, ldc);                                                \
+  }                                                                                                          \
+  const PassFunctions kFunctions_##SUFFIX = {simulate_chunk_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX,    \
+                                             gemm_at_b_##SUFFIX, pack_##SUFFIX, pack_plain_##SUFFIX, ISA::PW,    \
+                                             gemm_packed_##SUFFIX,                                               \
+                                             fourier_##SUFFIX, sin_##SUFFIX};
 
 SG_DEFINE_LEVEL(, IsaGeneric, generic)
 #if SG_HAVE_X86_LEVELS

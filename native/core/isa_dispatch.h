@@ -11,7 +11,7 @@ namespace spikegrad {
 enum class IsaLevel : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
 
 struct PassFunctions {
-  void (*simulate_sample)(const PassContext&, int sample, float* scratch, std::int32_t* int_scratch);
+  void (*simulate_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch);
   void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch,
                          double* phase_seconds);
   // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
@@ -19,6 +19,13 @@ struct PassFunctions {
   // C[M x N] += A^T B, A stored [K x M].
   void (*gemm_at_b_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
                                int ldc);
+  // Pack the transpose of S [N x K] into panels [panel_begin, panel_end) (see pack_transposed); panel width.
+  void (*pack_transposed)(const float* S, int N, int K, float* out, int panel_begin, int panel_end);
+  // The same panels from B = S [K x N] itself.
+  void (*pack_plain)(const float* S, int N, int K, float* out, int panel_begin, int panel_end);
+  int panel_width;
+  // C[M x N] += A[M x K] B[K x N], B packed.
+  void (*gemm_packed_accumulate)(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc);
   // acc[p] += sum_k amplitude[k] sin(frequency[k] x[p] + phase[k]) (Randman's manifolds).
   void (*fourier_series_accumulate)(const double* x, int n, const double* amplitude, const double* frequency,
                                     const double* phase, int terms, double* acc);

@@ -19,8 +19,8 @@ struct LayerView {
   bool propagate_recurrent = false;          // credit flows back through earlier spikes via V
   const float* input_weights = nullptr;      // [fan_in][size]
   const float* recurrent_weights = nullptr;  // [size][size]
-  const float* input_weights_t = nullptr;    // [size][fan_in], layers > 0, backward only
-  const float* recurrent_weights_t = nullptr;  // [size][size], backward only
+  const float* input_weights_t = nullptr;    // W^T [size][fan_in] packed (pack_transposed), layers > 0, backward
+  const float* recurrent_weights_t = nullptr;  // V^T [size][size] packed, backward only
   std::int64_t input_grad_offset = 0;        // offsets of this layer's gradients in a gradient partition
   std::int64_t recurrent_grad_offset = 0;
   LayerBuffers* buffers = nullptr;
@@ -39,7 +39,7 @@ struct PassContext {
   const InputBatch* batch = nullptr;
   std::vector<LayerView> layers;
   const float* readout_weights = nullptr;    // [last size][outputs]
-  const float* readout_weights_t = nullptr;  // [outputs][last size]
+  const float* readout_weights_t = nullptr;  // W_out^T [outputs][last size] packed
   std::int64_t readout_grad_offset = 0;
   Workspace* ws = nullptr;
   float* record_readout = nullptr;           // [B][T][C] or null
@@ -51,6 +51,7 @@ struct PassContext {
   // X^T G GEMM after the time loop, from dL/dI[n+1] rows stored here ([B][T][H0]).
   bool dense_input = false;
   float* dense_grad = nullptr;
+  const float* dense_drive = nullptr;  // [B][T][H0]: W^T x[n] of every sample and step, for dense input
   // Per-phase thread-seconds of the backward pass (A: products, B: weight gradients, C: adjoint steps), or null.
   bool profile = false;
 };
@@ -59,8 +60,10 @@ struct PassContext {
 double monotonic_seconds();
 
 // Per-thread scratch, carved by the pass bodies in this order and sized by Engine::plan():
-//   forward:  current, membrane, discard [max layer size each], readout J, Y [outputs each], dense drive [T x H0]
+//   forward:  current, membrane [max_chunk x max layer size each], discard [max layer size], then (reusing the
+//             start once the layers are done) readout J, Y [outputs each]; integer scratch: input and recurrent
+//             row lists [max_chunk x max layer size each] and their counts [max_chunk each]
 //   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each]
-// (each piece rounded up to a cache line).
+// (each piece rounded up to a cache line); integer scratch: one spike list of the largest layer.
 
 }  // namespace spikegrad

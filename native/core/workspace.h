@@ -10,9 +10,19 @@
 
 namespace spikegrad {
 
+// Row of step n of sample b in a layer's pre-reset buffer. Time is stored reversed: BPTT, which reads every row
+// once going back in time, then walks memory forwards (twice as fast here as walking it backwards); the forward
+// pass writes each row once, where the direction hardly matters.
+inline std::int64_t pre_reset_row(int b, int n, int steps, int size) {
+  return (static_cast<std::int64_t>(b) * steps + (steps - 1 - n)) * size;
+}
+
+// Row of step n of sample b in a layer's spike buffer: time reversed too (BPTT reads it backwards in time).
+inline std::int64_t spikes_row(int b, int n, int steps, int size) { return pre_reset_row(b, n, steps, size); }
+
 struct LayerBuffers {
-  AlignedVector<float> pre_reset;       // [B][T][H]: a_mem U[n-1] + (1 - a_mem) I[n-1]; 0 at n = 0
-  AlignedVector<std::uint8_t> spikes;   // [B][T][H]: S[n], 0 or 1
+  AlignedVector<float> pre_reset;       // [B][T reversed][H]: a_mem U[n-1] + (1 - a_mem) I[n-1]; 0 at n = 0
+  AlignedVector<std::uint8_t> spikes;   // [B][T reversed][H]: S[n], 0 or 1
   AlignedVector<float> counts;          // [B][H]: spikes of each neuron in each sample
   AlignedVector<float> count_grad;      // [B][H]: d(regularization loss) / d count
 };
@@ -26,6 +36,8 @@ struct Workspace {
   std::vector<AlignedVector<float>> transposed;  // per parameter: transposed copy for backward products
   AlignedVector<float> partitions;         // [P][gradient floats]: per-chunk gradient accumulators
   AlignedVector<float> dense_grad;         // [B][T][H0]: dL/dI[n+1] of the first layer, for dense input
+  AlignedVector<float> dense_drive;        // [B][T][H0]: W^T x[n], for dense input
+  AlignedVector<float> packed_input;       // the input weights in GEMM panels, for dense input
   AlignedVector<float> scratch;            // [threads][scratch_floats]
   AlignedVector<std::int32_t> int_scratch; // [threads][int_scratch_ints]
   std::int64_t scratch_floats = 0;

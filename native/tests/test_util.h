@@ -1,6 +1,7 @@
 // Small builders shared by the core tests: a seeded generator, random networks and event batches.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 

@@ -94,6 +94,8 @@ export interface NativeManifold {
 export interface NativeAddon {
   NativeNetwork: new (spec: NativeSpec) => NativeNetwork;
   info(): NativeInfo;
+  /** One optimizer update of one parameter array, in place (see native/core/optimizer_kernels.h). */
+  optimizerStep(kind: string, param: Float32Array, grad: Float32Array, slots: Float32Array[], scalars: Record<string, number | boolean>, threads: number): void;
   /** Coordinates [points][units] of points x [points][dim] on a random manifold. */
   evaluateManifold(manifold: NativeManifold, x: Float64Array, options: NativeRunOptions): Promise<Float64Array>;
 }

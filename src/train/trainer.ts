@@ -73,7 +73,7 @@ export class Trainer {
     private readonly hooks: TrainerHooks = {},
     resume?: TrainerState,
   ) {
-    this.optimizer = createOptimizer(config.optimizer, net.parameters);
+    this.optimizer = createOptimizer(config.optimizer, net.parameters, { threads: net.threads });
     this.state = resume ?? { epoch: 0, history: [], best: null, bestParameters: null, sinceImprovement: 0, optimizer: this.optimizer.getState(), stopped: null };
     if (resume) this.optimizer.setState(resume.optimizer);
   }

@@ -12,22 +12,29 @@
 
 namespace spikegrad {
 
-// W: floats per vector register. GEMM tile: MR rows x NV vectors held in registers.
+// W: floats per vector register. GEMM tile: MR rows x NV vectors held in registers; PW = NV * W is the width
+// of a packed B panel (pack_panels).
 struct IsaAvx512 {
   static constexpr int W = 16;
   static constexpr int MR = 4;
   static constexpr int NV = 4;  // 16 zmm accumulators of 32
+  static constexpr int PW = W * NV;
 };
 struct IsaAvx2 {
   static constexpr int W = 8;
   static constexpr int MR = 4;
   static constexpr int NV = 2;  // 8 ymm accumulators of 16
+  static constexpr int PW = W * NV;
 };
 struct IsaGeneric {
   static constexpr int W = 4;
   static constexpr int MR = 2;
   static constexpr int NV = 2;
+  static constexpr int PW = W * NV;
 };
+
+// Floats of a packed B panel set (pack_transposed in kernels.h): ceil(N / PW) panels of K x PW.
+inline long long packed_panels_size(int N, int K, int PW) { return static_cast<long long>((N + PW - 1) / PW) * K * PW; }
 
 // A GCC vector of W floats that may be loaded from and stored to unaligned addresses.
 template <int W>

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "../spec.h"
 #include "../surrogate.h"
 #include "isa.h"
@@ -15,11 +19,11 @@ namespace spikegrad {
 //   S[n] = U[n] > threshold;  pre_reset = a_mem U[n] + (1 - a_mem) I[n];  U[n+1] = S ? 0 : pre_reset;
 //   I <- a_syn I[n]  (the caller then adds this step's input and recurrent rows to get I[n+1]).
 // pre_reset is what BPTT needs later: U[n+1] (via the spike mask) and dU[n+1]/dS[n] = -pre_reset.
-SG_INLINE void lif_step(float* __restrict membrane, float* __restrict current, float* __restrict pre_reset,
-                        std::uint8_t* __restrict spikes, float* __restrict counts, int n, const Decays& d,
-                        float threshold) {
+SG_INLINE void lif_step_portable(float* __restrict membrane, float* __restrict current, float* __restrict pre_reset,
+                                 std::uint8_t* __restrict spikes, float* __restrict counts, int begin, int n,
+                                 const Decays& d, float threshold) {
   const float a_mem = d.mem, mem_in = d.mem_in, a_syn = d.syn;
-  for (int i = 0; i < n; ++i) {
+  for (int i = begin; i < n; ++i) {
     const float u = membrane[i];
     const float c = current[i];
     const bool s = u > threshold;
@@ -32,6 +36,43 @@ SG_INLINE void lif_step(float* __restrict membrane, float* __restrict current, f
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same step with AVX-512 masks: the compare mask becomes the 16 spike bytes in one masked move. (Vectorized
+// automatically, the bytes come from a chain of lane permutes that cost a fifth of the forward pass.) Same
+// operations as lif_step_portable, so the same results.
+__attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __restrict membrane, float* __restrict current,
+                                                                        float* __restrict pre_reset, std::uint8_t* __restrict spikes,
+                                                                        float* __restrict counts, int n, const Decays& d,
+                                                                        float threshold) {
+  const __m512 a_mem = _mm512_set1_ps(d.mem), mem_in = _mm512_set1_ps(d.mem_in), a_syn = _mm512_set1_ps(d.syn);
+  const __m512 th = _mm512_set1_ps(threshold), one = _mm512_set1_ps(1.0f);
+  const __m128i byte_one = _mm_set1_epi8(1);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 u = _mm512_loadu_ps(membrane + i);
+    const __m512 c = _mm512_loadu_ps(current + i);
+    const __mmask16 s = _mm512_cmp_ps_mask(u, th, _CMP_GT_OQ);
+    const __m512 p = _mm512_fmadd_ps(a_mem, u, _mm512_mul_ps(mem_in, c));
+    _mm512_storeu_ps(pre_reset + i, p);
+    _mm512_storeu_ps(membrane + i, _mm512_maskz_mov_ps(static_cast<__mmask16>(~s), p));
+    _mm512_storeu_ps(current + i, _mm512_mul_ps(a_syn, c));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(spikes + i), _mm_maskz_mov_epi8(s, byte_one));
+    _mm512_storeu_ps(counts + i, _mm512_mask_add_ps(_mm512_loadu_ps(counts + i), s, _mm512_loadu_ps(counts + i), one));
+  }
+  lif_step_portable(membrane, current, pre_reset, spikes, counts, i, n, d, threshold);
+}
+#endif
+
+template <class Isa>
+SG_INLINE void lif_step(float* __restrict membrane, float* __restrict current, float* __restrict pre_reset,
+                        std::uint8_t* __restrict spikes, float* __restrict counts, int n, const Decays& d,
+                        float threshold) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (Isa::W == 16) return lif_step_avx512(membrane, current, pre_reset, spikes, counts, n, d, threshold);
+#endif
+  lif_step_portable(membrane, current, pre_reset, spikes, counts, 0, n, d, threshold);
+}
+
 // y += x: one presynaptic spike adds one weight row.
 SG_INLINE void add_row(float* __restrict y, const float* __restrict x, int n) {
   for (int i = 0; i < n; ++i) y[i] += x[i];
@@ -42,11 +83,91 @@ SG_INLINE void add_scaled_row(float* __restrict y, const float* __restrict x, fl
   for (int i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-// Indices of the nonzero bytes of a 0/1 spike mask, in increasing order. Reads 8 bytes at a time: at typical
-// activity most words are zero or hold one spike.
-SG_INLINE int collect_spikes(const std::uint8_t* __restrict mask, int n, std::int32_t* __restrict out) {
-  int count = 0;
-  int i = 0;
+// y += sum of the rows a[rows_a[i]] (i < count_a) and b[rows_b[i]] (i < count_b), rows of n floats at strides
+// stride_a / stride_b: a step's input events and recurrent spikes together. y is held in registers one block of
+// columns at a time while every row streams through, instead of being loaded and stored once per row.
+template <class Isa>
+SG_INLINE void add_rows_to(float* __restrict y, int n, const float* __restrict a, long stride_a,
+                           const std::int32_t* __restrict rows_a, int count_a, const float* __restrict b,
+                           long stride_b, const std::int32_t* __restrict rows_b, int count_b) {
+  typedef typename FloatVector<Isa::W>::type vec;
+  constexpr int W = Isa::W;
+  constexpr int NB = Isa::W == 16 ? 8 : (Isa::W == 8 ? 8 : 4);  // vectors per column block
+  int j = 0;
+  for (; j + NB * W <= n; j += NB * W) {
+    vec acc[NB];
+    for (int q = 0; q < NB; ++q) acc[q] = *reinterpret_cast<const vec*>(y + j + q * W);
+    // Rows are picked by spikes, so no hardware prefetcher sees them coming: fetch a few rows ahead.
+    constexpr int kAhead = 4;
+    for (int i = 0; i < count_a; ++i) {
+      if (i + kAhead < count_a) {
+        const char* next = reinterpret_cast<const char*>(a + rows_a[i + kAhead] * stride_a + j);
+        for (int q = 0; q < NB * W * 4; q += 64) __builtin_prefetch(next + q);
+      }
+      const float* row = a + rows_a[i] * stride_a + j;
+      for (int q = 0; q < NB; ++q) acc[q] += *reinterpret_cast<const vec*>(row + q * W);
+    }
+    for (int i = 0; i < count_b; ++i) {
+      if (i + kAhead < count_b) {
+        const char* next = reinterpret_cast<const char*>(b + rows_b[i + kAhead] * stride_b + j);
+        for (int q = 0; q < NB * W * 4; q += 64) __builtin_prefetch(next + q);
+      }
+      const float* row = b + rows_b[i] * stride_b + j;
+      for (int q = 0; q < NB; ++q) acc[q] += *reinterpret_cast<const vec*>(row + q * W);
+    }
+    for (int q = 0; q < NB; ++q) *reinterpret_cast<vec*>(y + j + q * W) = acc[q];
+  }
+  for (; j + W <= n; j += W) {
+    vec acc = *reinterpret_cast<const vec*>(y + j);
+    for (int i = 0; i < count_a; ++i) acc += *reinterpret_cast<const vec*>(a + rows_a[i] * stride_a + j);
+    for (int i = 0; i < count_b; ++i) acc += *reinterpret_cast<const vec*>(b + rows_b[i] * stride_b + j);
+    *reinterpret_cast<vec*>(y + j) = acc;
+  }
+  for (; j < n; ++j) {
+    float acc = y[j];
+    for (int i = 0; i < count_a; ++i) acc += a[rows_a[i] * stride_a + j];
+    for (int i = 0; i < count_b; ++i) acc += b[rows_b[i] * stride_b + j];
+    y[j] = acc;
+  }
+}
+
+// base[rows[i]] += x for i < count (rows of n floats at stride): one presynaptic event per row gets the same
+// postsynaptic gradient. x is held in registers one block of columns at a time.
+template <class Isa>
+SG_INLINE void add_to_rows(float* __restrict base, long stride, const std::int32_t* __restrict rows, int count,
+                           const float* __restrict x, int n) {
+  typedef typename FloatVector<Isa::W>::type vec;
+  constexpr int W = Isa::W;
+  constexpr int NB = Isa::W == 16 ? 8 : (Isa::W == 8 ? 8 : 4);
+  int j = 0;
+  for (; j + NB * W <= n; j += NB * W) {
+    vec v[NB];
+    for (int q = 0; q < NB; ++q) v[q] = *reinterpret_cast<const vec*>(x + j + q * W);
+    for (int i = 0; i < count; ++i) {
+      float* row = base + rows[i] * stride + j;
+      for (int q = 0; q < NB; ++q) *reinterpret_cast<vec*>(row + q * W) = *reinterpret_cast<const vec*>(row + q * W) + v[q];
+    }
+  }
+  for (; j + W <= n; j += W) {
+    const vec v = *reinterpret_cast<const vec*>(x + j);
+    for (int i = 0; i < count; ++i) {
+      float* row = base + rows[i] * stride + j;
+      *reinterpret_cast<vec*>(row) = *reinterpret_cast<const vec*>(row) + v;
+    }
+  }
+  for (; j < n; ++j) {
+    for (int i = 0; i < count; ++i) base[rows[i] * stride + j] += x[j];
+  }
+}
+
+// Indices of the nonzero bytes of a 0/1 spike mask, in increasing order: the spikes of one step. A loop over the
+// set bits of 8-byte words mispredicts on nearly every word, so wider levels use whole-vector masks: AVX-512
+// turns 64 bytes into one mask register and vpcompressd writes the indices without a branch per spike; AVX2
+// takes 32-byte movemask words. (Separate functions with their own target: intrinsics cannot be inlined into
+// the generic bodies before those reach their per-level wrapper.)
+inline int collect_spikes_scalar(const std::uint8_t* __restrict mask, int begin, int n, std::int32_t* __restrict out,
+                                 int count) {
+  int i = begin;
   for (; i + 8 <= n; i += 8) {
     std::uint64_t word;
     std::memcpy(&word, mask + i, 8);
@@ -59,6 +180,50 @@ SG_INLINE int collect_spikes(const std::uint8_t* __restrict mask, int n, std::in
     if (mask[i]) out[count++] = i;
   }
   return count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("arch=x86-64-v4"))) inline int collect_spikes_avx512(const std::uint8_t* __restrict mask, int n,
+                                                                             std::int32_t* __restrict out) {
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int count = 0;
+  int i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i bytes = _mm512_loadu_si512(mask + i);
+    const __mmask64 bits = _mm512_test_epi8_mask(bytes, bytes);
+    if (bits == 0) continue;
+    for (int q = 0; q < 4; ++q) {
+      const __mmask16 k = static_cast<__mmask16>(bits >> (16 * q));
+      _mm512_mask_compressstoreu_epi32(out + count, k, _mm512_add_epi32(lanes, _mm512_set1_epi32(i + 16 * q)));
+      count += __builtin_popcount(k);
+    }
+  }
+  return collect_spikes_scalar(mask, i, n, out, count);
+}
+
+__attribute__((target("arch=x86-64-v3"))) inline int collect_spikes_avx2(const std::uint8_t* __restrict mask, int n,
+                                                                           std::int32_t* __restrict out) {
+  int count = 0;
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mask + i));
+    std::uint32_t bits = ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, _mm256_setzero_si256())));
+    while (bits != 0) {
+      out[count++] = i + __builtin_ctz(bits);
+      bits &= bits - 1;
+    }
+  }
+  return collect_spikes_scalar(mask, i, n, out, count);
+}
+#endif
+
+template <class Isa>
+SG_INLINE int collect_spikes(const std::uint8_t* __restrict mask, int n, std::int32_t* __restrict out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (Isa::W == 16) return collect_spikes_avx512(mask, n, out);
+  if constexpr (Isa::W == 8) return collect_spikes_avx2(mask, n, out);
+#endif
+  return collect_spikes_scalar(mask, 0, n, out, 0);
 }
 
 // One backward step of n neurons, from the adjoints at step n+1 to those at step n:
@@ -156,6 +321,74 @@ template <class Isa>
 SG_INLINE void gemm_at_b_accumulate(int M, int N, int K, const float* __restrict A, int lda,
                                     const float* __restrict B, int ldb, float* __restrict C, int ldc) {
   gemm_blocked<Isa, true>(M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+// Packed B: the transpose of S [N x K] (row-major) cut into panels of PW columns, each stored [K][PW]
+// contiguously (the last panel zero-padded). A GEMM then streams every panel sequentially: with B rows a large
+// stride apart (4 KB for 1024 columns) they would collide in the same L1 sets.
+template <class Isa>
+SG_INLINE void pack_transposed(const float* __restrict S, int N, int K, float* __restrict out, int panel_begin, int panel_end) {
+  constexpr int PW = Isa::PW;
+  for (int p = panel_begin; p < panel_end; ++p) {
+    float* __restrict panel = out + static_cast<std::int64_t>(p) * K * PW;
+    for (int jj = 0; jj < PW; ++jj) {
+      const int j = p * PW + jj;
+      if (j < N) {
+        const float* __restrict row = S + static_cast<std::int64_t>(j) * K;
+        for (int k = 0; k < K; ++k) panel[static_cast<std::int64_t>(k) * PW + jj] = row[k];
+      } else {
+        for (int k = 0; k < K; ++k) panel[static_cast<std::int64_t>(k) * PW + jj] = 0.0f;
+      }
+    }
+  }
+}
+
+// The same panels from B itself, S = B [K x N] row-major (the input weights of dense input).
+template <class Isa>
+SG_INLINE void pack_plain(const float* __restrict S, int N, int K, float* __restrict out, int panel_begin, int panel_end) {
+  constexpr int PW = Isa::PW;
+  for (int p = panel_begin; p < panel_end; ++p) {
+    float* __restrict panel = out + static_cast<std::int64_t>(p) * K * PW;
+    const int j0 = p * PW;
+    const int width = N - j0 < PW ? N - j0 : PW;
+    for (int k = 0; k < K; ++k) {
+      float* __restrict dst = panel + static_cast<std::int64_t>(k) * PW;
+      const float* __restrict src = S + static_cast<std::int64_t>(k) * N + j0;
+      for (int jj = 0; jj < width; ++jj) dst[jj] = src[jj];
+      for (int jj = width; jj < PW; ++jj) dst[jj] = 0.0f;
+    }
+  }
+}
+
+// C[M x N] += A[M x K] B[K x N] with B packed by pack_transposed.
+template <class Isa>
+SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict Bp,
+                                      float* __restrict C, int ldc) {
+  constexpr int PW = Isa::PW, NV = Isa::NV, MR = Isa::MR;
+  constexpr int KC = 512;
+  const int panels = (N + PW - 1) / PW;
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = K - k0 < KC ? K - k0 : KC;
+    for (int p = 0; p < panels; ++p) {
+      const float* panel = Bp + (static_cast<std::int64_t>(p) * K + k0) * PW;
+      const int j = p * PW;
+      if (j + PW <= N) {
+        int i = 0;
+        for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+        for (; i < M; ++i) gemm_tile<Isa, 1, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+      } else {
+        // The last, partial panel: through a zero-padded tile so no store passes column N.
+        alignas(64) float tile[PW];
+        const int width = N - j;
+        for (int i = 0; i < M; ++i) {
+          float* c = C + static_cast<long>(i) * ldc + j;
+          for (int jj = 0; jj < PW; ++jj) tile[jj] = jj < width ? c[jj] : 0.0f;
+          gemm_tile<Isa, 1, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, tile, PW);
+          for (int jj = 0; jj < width; ++jj) c[jj] = tile[jj];
+        }
+      }
+    }
+  }
 }
 
 }  // namespace spikegrad

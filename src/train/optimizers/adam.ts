@@ -1,4 +1,4 @@
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerExecution } from './optimizer.js';
 
 /**
  * Adam (Kingma & Ba 2015), as in PyTorch: m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2;
@@ -7,8 +7,12 @@ import { Optimizer } from './optimizer.js';
 export class Adam extends Optimizer {
   protected readonly slotInit = { m: 0, v: 0 };
 
-  constructor(parameters: Readonly<Record<string, Float32Array>>, private readonly o: { beta1: number; beta2: number; eps: number }) {
-    super(parameters);
+  constructor(
+    parameters: Readonly<Record<string, Float32Array>>,
+    private readonly o: { beta1: number; beta2: number; eps: number },
+    execution?: OptimizerExecution,
+  ) {
+    super(parameters, execution);
   }
 
   protected update(name: string, p: Float32Array, g: Float32Array, lr: number): void {
@@ -18,6 +22,7 @@ export class Adam extends Optimizer {
     const c1 = 1 - beta1 ** this.stepCount;
     const sqrtC2 = Math.sqrt(1 - beta2 ** this.stepCount);
     const stepSize = lr / c1;
+    if (this.native) return this.nativeStep('adam', p, g, [m, v], { beta1, beta2, eps, stepSize, sqrtC2 });
     for (let i = 0; i < p.length; i++) {
       const gi = g[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
@@ -31,8 +36,12 @@ export class Adam extends Optimizer {
 export class Adamax extends Optimizer {
   protected readonly slotInit = { m: 0, u: 0 };
 
-  constructor(parameters: Readonly<Record<string, Float32Array>>, private readonly o: { beta1: number; beta2: number; eps: number }) {
-    super(parameters);
+  constructor(
+    parameters: Readonly<Record<string, Float32Array>>,
+    private readonly o: { beta1: number; beta2: number; eps: number },
+    execution?: OptimizerExecution,
+  ) {
+    super(parameters, execution);
   }
 
   protected update(name: string, p: Float32Array, g: Float32Array, lr: number): void {
@@ -40,6 +49,7 @@ export class Adamax extends Optimizer {
     const m = this.slot(name, 'm');
     const u = this.slot(name, 'u');
     const stepSize = lr / (1 - beta1 ** this.stepCount);
+    if (this.native) return this.nativeStep('adamax', p, g, [m, u], { beta1, beta2, eps, stepSize });
     for (let i = 0; i < p.length; i++) {
       const gi = g[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;

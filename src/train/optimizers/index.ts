@@ -2,12 +2,12 @@
 import { z } from 'zod';
 
 import { Adam, Adamax } from './adam.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerExecution } from './optimizer.js';
 import { Sgd } from './sgd.js';
 import { Smorms3 } from './smorms3.js';
 
 export { Optimizer } from './optimizer.js';
-export type { OptimizerState } from './optimizer.js';
+export type { OptimizerExecution, OptimizerState } from './optimizer.js';
 export { Adam, Adamax } from './adam.js';
 export { Sgd } from './sgd.js';
 export { Smorms3 } from './smorms3.js';
@@ -22,15 +22,19 @@ export const OptimizerConfigSchema = z.discriminatedUnion('kind', [
 export type OptimizerConfig = z.output<typeof OptimizerConfigSchema>;
 export const OPTIMIZER_KINDS = ['adam', 'adamax', 'sgd', 'smorms3'] as const;
 
-export function createOptimizer(config: OptimizerConfig, parameters: Readonly<Record<string, Float32Array>>): Optimizer {
+export function createOptimizer(
+  config: OptimizerConfig,
+  parameters: Readonly<Record<string, Float32Array>>,
+  execution?: OptimizerExecution,
+): Optimizer {
   switch (config.kind) {
     case 'adam':
-      return new Adam(parameters, config);
+      return new Adam(parameters, config, execution);
     case 'adamax':
-      return new Adamax(parameters, config);
+      return new Adamax(parameters, config, execution);
     case 'sgd':
-      return new Sgd(parameters, config);
+      return new Sgd(parameters, config, execution);
     case 'smorms3':
-      return new Smorms3(parameters, config);
+      return new Smorms3(parameters, config, execution);
   }
 }

@@ -1,4 +1,4 @@
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerExecution } from './optimizer.js';
 
 /**
  * SGD with momentum, as in PyTorch: b <- mu b + g (b = g on the first step); p <- p - lr b, or with Nesterov
@@ -7,12 +7,20 @@ import { Optimizer } from './optimizer.js';
 export class Sgd extends Optimizer {
   protected readonly slotInit = { buffer: 0 };
 
-  constructor(parameters: Readonly<Record<string, Float32Array>>, private readonly o: { momentum: number; nesterov: boolean }) {
-    super(parameters);
+  constructor(
+    parameters: Readonly<Record<string, Float32Array>>,
+    private readonly o: { momentum: number; nesterov: boolean },
+    execution?: OptimizerExecution,
+  ) {
+    super(parameters, execution);
   }
 
   protected update(name: string, p: Float32Array, g: Float32Array, lr: number): void {
     const { momentum, nesterov } = this.o;
+    if (this.native) {
+      const buffer = momentum === 0 ? p : this.slot(name, 'buffer');
+      return this.nativeStep('sgd', p, g, [buffer], { lr, momentum, nesterov, first: this.stepCount === 1 });
+    }
     if (momentum === 0) {
       for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
       return;

@@ -1,4 +1,4 @@
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerExecution } from './optimizer.js';
 
 /**
  * SMORMS3 (Simon Funk, 2015), with the conventions of the authors' stork library: a per-weight memory length mem
@@ -8,8 +8,8 @@ import { Optimizer } from './optimizer.js';
 export class Smorms3 extends Optimizer {
   protected readonly slotInit = { mem: 1, g: 0, g2: 0 };
 
-  constructor(parameters: Readonly<Record<string, Float32Array>>, private readonly o: { eps: number }) {
-    super(parameters);
+  constructor(parameters: Readonly<Record<string, Float32Array>>, private readonly o: { eps: number }, execution?: OptimizerExecution) {
+    super(parameters, execution);
   }
 
   protected update(name: string, p: Float32Array, grad: Float32Array, lr: number): void {
@@ -17,6 +17,7 @@ export class Smorms3 extends Optimizer {
     const mem = this.slot(name, 'mem');
     const g = this.slot(name, 'g');
     const g2 = this.slot(name, 'g2');
+    if (this.native) return this.nativeStep('smorms3', p, grad, [mem, g, g2], { lr, eps });
     for (let i = 0; i < p.length; i++) {
       const gi = grad[i];
       const r = 1 / (mem[i] + 1);
