@@ -19,6 +19,9 @@ const configs = flag('configs', DEFAULT_SET.join(',')).split(',');
 const threadList = flag('threads', '1,2').split(',').map(Number);
 const repeats = Number(flag('repeats', '7'));
 const withPeers = args.includes('--peers');
+// spikegrad and the peer run alternately in this many rounds; each side's figures are medians over rounds, so a
+// drift in machine speed (this machine is shared) affects both sides alike.
+const rounds = Number(flag('rounds', withPeers ? '3' : '1'));
 const outName = flag('out', withPeers ? 'peers' : 'spikegrad');
 for (const c of configs) if (!CONFIGS[c]) throw new Error(`unknown config "${c}"; known: ${Object.keys(CONFIGS).join(', ')}`);
 
@@ -34,10 +37,16 @@ const peerEnv = (threads) => ({
 function runSpikegrad(cfg, threads, dumpDir) {
   const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats), '2', ...(dumpDir ? [dumpDir] : [])], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    env: process.env,
     maxBuffer: 1 << 24,
   });
   return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** The run whose median time is the median over rounds (keeping its other figures), with every round's times. */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.medianSeconds - b.medianSeconds);
+  return { ...sorted[(sorted.length - 1) >> 1], rounds: runs.map((r) => r.medianSeconds) };
 }
 
 function runPeer(cfg, threads, sharedDir) {
@@ -66,9 +75,15 @@ for (const name of configs) {
   const cfg = CONFIGS[name];
   for (const threads of threadList) {
     const shared = hasTorch ? mkdtempSync(path.join(os.tmpdir(), 'spikegrad-bench-')) : undefined;
-    const ours = runSpikegrad(cfg, threads, shared);
-    const peer = hasTorch && !name.startsWith('onm-16384') ? runPeer(cfg, threads, shared) : null;
+    const oursRuns = [];
+    const peerRuns = [];
+    for (let round = 0; round < rounds; round++) {
+      oursRuns.push(runSpikegrad(cfg, threads, shared));
+      if (hasTorch && !name.startsWith('onm-16384')) peerRuns.push(runPeer(cfg, threads, shared));
+    }
     if (shared) rmSync(shared, { recursive: true, force: true });
+    const ours = medianRun(oursRuns);
+    const peer = peerRuns.length > 0 ? (peerRuns.some((r) => r.error) ? peerRuns.find((r) => r.error) : medianRun(peerRuns)) : null;
     // The recurrent backward product: per core GFLOP/s over the thread-seconds of the product phase.
     const productFlops = cfg.recurrent ? cfg.hidden.reduce((s, h) => s + 2 * cfg.batch * cfg.steps * h * h, 0) : 0;
     const productGflopsPerCore = ours.timings && ours.timings.products > 0 && productFlops > 0 ? productFlops / ours.timings.products / 1e9 : null;

@@ -7,6 +7,8 @@ export type {
   ForwardResult,
   LossAndGradient,
   LossAndGradientOptions,
+  MemoryMode,
+  MemoryPrediction,
   NetworkOptions,
   ParameterShape,
   RecordKind,
@@ -67,3 +69,4 @@ export type { RunOptions, RunResults } from './train/run.js';
 export { readCheckpoint, writeCheckpoint, CheckpointError, CHECKPOINT_VERSION } from './io/checkpoint.js';
 export type { Checkpoint } from './io/checkpoint.js';
 export { fluctuationWeightStats, pspKernelIntegrals } from './model/fluctuation-init.js';
+export { availableMemory, formatBytes, MemoryLimitError } from './util/memory.js';

@@ -193,6 +193,7 @@ RunOptions read_run_options(const Napi::Value& value) {
     options.isa = clamp_isa_level(level);
   }
   if (o.Has("profile") && !o.Get("profile").IsUndefined()) options.profile = expect_bool(o, "profile", "options.profile");
+  if (o.Has("compact") && !o.Get("compact").IsUndefined()) options.compact = expect_bool(o, "compact", "options.compact");
   const Napi::Value regs = o.Get("regularizers");
   if (!regs.IsUndefined()) {
     if (!regs.IsArray()) type_error(o.Env(), "options.regularizers", "an array", regs);

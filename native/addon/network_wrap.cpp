@@ -14,6 +14,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                       InstanceMethod("forward", &NetworkWrap::Forward),
                       InstanceMethod("partitionCount", &NetworkWrap::PartitionCount),
                       InstanceMethod("workspaceBytes", &NetworkWrap::WorkspaceBytes),
+                      InstanceMethod("planMemory", &NetworkWrap::PlanMemory),
                       InstanceMethod("dispose", &NetworkWrap::Dispose)});
 }
 
@@ -79,6 +80,26 @@ Napi::Value NetworkWrap::PartitionCount(const Napi::CallbackInfo& info) {
 
 Napi::Value NetworkWrap::WorkspaceBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), engine_ ? static_cast<double>(engine_->workspace_bytes()) : 0.0);
+}
+
+// planMemory(batchSize, steps, { threads, simd, backward, analog, compact }): bytes of the buffers such a call needs.
+Napi::Value NetworkWrap::PlanMemory(const Napi::CallbackInfo& info) {
+  if (!engine_) throw Napi::Error::New(info.Env(), "NativeNetwork: used after dispose()");
+  const Napi::Object shape = Napi::Object::New(info.Env());
+  shape.Set("batchSize", info[0]);
+  shape.Set("steps", info[1]);
+  const int batch = expect_int(shape, "batchSize", "batchSize", 1, kMaxBatchSize);
+  const int steps = expect_int(shape, "steps", "steps", 1, kMaxSteps);
+  const RunOptions options = read_run_options(info[2]);
+  const Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(info.Env());
+  const bool backward = !o.Has("backward") || o.Get("backward").ToBoolean().Value();
+  const bool analog = o.Has("analog") && o.Get("analog").ToBoolean().Value();
+  const WorkspacePlan plan = engine_->plan(batch, steps, options.threads, backward, analog, options.isa, options.compact);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("bytes", static_cast<double>(plan.bytes(options.threads)));
+  out.Set("stateBytes", static_cast<double>(plan.layer_cells * (plan.compact ? 3 : 5)));
+  out.Set("partitions", plan.partitions);
+  return out;
 }
 
 Napi::Value NetworkWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -45,7 +45,7 @@ SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M
 
 template <class Isa, SurrogateShape Shape>
 SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
-                                   float* gI, const float* gS) {
+                                   float* gI, const float* gS, float* compact_row) {
   const int H = layer.size;
   const int T = ctx.steps;
   for (int r = 0; r < M; ++r) {
@@ -55,32 +55,34 @@ SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& laye
     const std::uint8_t* spikes_prev = n > 0 ? spikes_n + H : spikes_n;
     lif_backward_step<Shape>(gU + static_cast<std::int64_t>(r) * H, gI + static_cast<std::int64_t>(r) * H,
                              gS + static_cast<std::int64_t>(r) * H,
-                             layer.buffers->pre_reset.data() + pre_reset_row(b0 + r, n, T, H), spikes_n, spikes_prev, H,
-                             ctx.decays, ctx.surrogate);
+                             pre_reset_values(ctx.compact, layer.buffers->pre_reset.data(),
+                                              layer.buffers->pre_reset_compact.data(), pre_reset_row(b0 + r, n, T, H), H,
+                                              ctx.surrogate.threshold, compact_row),
+                             spikes_n, spikes_prev, H, ctx.decays, ctx.surrogate);
   }
 }
 
 template <class Isa>
 SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
-                                   float* gI, const float* gS) {
+                                   float* gI, const float* gS, float* compact_row) {
   switch (ctx.surrogate.shape) {
     case SurrogateShape::SuperSpike:
-      backward_layer_rows<Isa, SurrogateShape::SuperSpike>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::SuperSpike>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Sigmoid:
-      backward_layer_rows<Isa, SurrogateShape::Sigmoid>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::Sigmoid>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Esser:
-      backward_layer_rows<Isa, SurrogateShape::Esser>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::Esser>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Exponential:
-      backward_layer_rows<Isa, SurrogateShape::Exponential>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::Exponential>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Gaussian:
-      backward_layer_rows<Isa, SurrogateShape::Gaussian>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::Gaussian>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Zero:
-      backward_layer_rows<Isa, SurrogateShape::Zero>(ctx, layer, b0, M, n, gU, gI, gS);
+      backward_layer_rows<Isa, SurrogateShape::Zero>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
       break;
   }
 }
@@ -115,6 +117,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
     std::memset(gU[l], 0, sizeof(float) * M * ctx.layers[l].size);
     std::memset(gI[l], 0, sizeof(float) * M * ctx.layers[l].size);
   }
+  float* compact_row = cursor;  // one row of converted compact state
   std::memset(gJ, 0, sizeof(float) * M * C);  // J[T] reaches no Y in 1..T
   std::memset(gY, 0, sizeof(float) * M * C);
   add_readout_direct_gradient(ctx, b0, M, T, gY);
@@ -153,7 +156,8 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       if (ctx.reset == ResetMode::Differentiable) {
         // U[n+1] = pre_reset[n+1] (1 - S[n])  =>  dU[n+1]/dS[n] = -pre_reset[n+1]
         for (int r = 0; r < M; ++r) {
-          const float* pre_next = layer.buffers->pre_reset.data() + pre_reset_row(b0 + r, n + 1, T, H);
+          const float* pre_next = pre_reset_values(ctx.compact, layer.buffers->pre_reset.data(), layer.buffers->pre_reset_compact.data(),
+                                                   pre_reset_row(b0 + r, n + 1, T, H), H, ctx.surrogate.threshold, compact_row);
           float* __restrict g = gs + static_cast<std::int64_t>(r) * H;
           const float* __restrict gu = gU[l] + static_cast<std::int64_t>(r) * H;
           for (int i = 0; i < H; ++i) g[i] -= gu[i] * pre_next[i];
@@ -199,7 +203,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
 
     lap(1);
     // C. adjoints from n+1 to n.
-    for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l]);
+    for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l], compact_row);
     const Decays& d = ctx.decays;
     // dL/dJ[n] = (1 - a_out) dL/dY[n+1] + a_syn dL/dJ[n+1];  dL/dY[n] = direct[n] + a_out dL/dY[n+1]
     for (int i = 0; i < M * C; ++i) {

@@ -9,6 +9,7 @@
 
 #include "readout_loss.h"
 #include "simd/isa.h"
+#include "simd/kernels.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -99,7 +100,8 @@ int Engine::partition_count(int batch_size, bool dense_input) const {
 std::int64_t Engine::workspace_bytes() const {
   std::int64_t bytes = 0;
   for (const LayerBuffers& l : ws_.layers) {
-    bytes += l.pre_reset.capacity() * 4 + l.spikes.capacity() + l.counts.capacity() * 4 + l.count_grad.capacity() * 4;
+    bytes += l.pre_reset.capacity() * 4 + l.pre_reset_compact.capacity() * 2 + l.spikes.capacity() + l.counts.capacity() * 4 +
+             l.count_grad.capacity() * 4;
   }
   bytes += ws_.step_begin.capacity() * 4 + ws_.logits.capacity() * 4 + ws_.peak_step.capacity() * 4 +
            ws_.dlogits.capacity() * 4 + ws_.partitions.capacity() * 4 + ws_.dense_grad.capacity() * 4 +
@@ -140,16 +142,18 @@ void Engine::check_call(const InputBatch& batch, const std::vector<const float*>
 }
 
 std::int64_t WorkspacePlan::bytes(int threads) const {
-  return layer_cells * 5 + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
+  return layer_cells * (compact ? 3 : 5) + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
          (scratch_floats + int_scratch) * 4 * threads + partition_floats * 4 + dense_grad * 4 + dense_drive * 4 +
          packed_input * 4 + transposed * 4;
 }
 
-WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input, IsaLevel isa) const {
+WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input, IsaLevel isa,
+                           bool compact) const {
   (void)threads;
   const int PW = pass_functions(isa).panel_width;
   const std::int64_t B = batch_size, T = steps, C = spec_.outputs;
   WorkspacePlan p;
+  p.compact = compact;
   int max_size = 0;
   std::int64_t hidden_sum = 0;
   for (const LayerSpec& l : spec_.layers) {
@@ -164,7 +168,7 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
   p.partitions = partition_count(batch_size, dense_input);
   p.max_chunk = static_cast<int>((B + p.partitions - 1) / p.partitions);
   const std::int64_t chunk_rows = round_to_line(static_cast<std::int64_t>(p.max_chunk) * max_size);
-  const std::int64_t forward = 2 * chunk_rows + round_to_line(max_size) + 2 * round_to_line(C);
+  const std::int64_t forward = 2 * chunk_rows + 2 * round_to_line(max_size) + 2 * round_to_line(C);
   if (dense_input) {
     p.dense_drive = B * T * H0;
     p.packed_input = packed_panels_size(static_cast<int>(H0), spec_.inputs, PW);
@@ -175,6 +179,7 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
     if (dense_input) p.dense_grad = B * T * H0;
     backward_floats = 2 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * C);
     for (const LayerSpec& l : spec_.layers) backward_floats += 3 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * l.size);
+    backward_floats += round_to_line(max_size);  // compact row
     for (std::size_t i = 0; i < params_.size(); ++i) {
       const ParameterInfo& info = params_[i];
       const bool transposed = info.kind == ParameterInfo::Kind::Readout || (info.kind == ParameterInfo::Kind::Input && info.layer > 0) ||
@@ -209,6 +214,7 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ctx.ws = &ws_;
   ctx.dense_input = batch.analog();
   ctx.profile = options.profile;
+  ctx.compact = options.compact;
   const PartitionLayout& layout = layout_for(ctx.dense_input);
   ctx.layers.resize(depth);
   for (int l = 0; l < depth; ++l) {
@@ -230,7 +236,8 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
       if (r.layer < 0 || r.layer == l) v.has_count_grad = true;
     }
     LayerBuffers& buf = ws_.layers[l];
-    ensure_size(buf.pre_reset, static_cast<std::size_t>(BT * s.size));
+    if (options.compact) ensure_size(buf.pre_reset_compact, static_cast<std::size_t>(BT * s.size));
+    else ensure_size(buf.pre_reset, static_cast<std::size_t>(BT * s.size));
     ensure_size(buf.spikes, static_cast<std::size_t>(BT * s.size));
     ensure_size(buf.counts, static_cast<std::size_t>(B) * s.size);
     ensure_size(buf.count_grad, static_cast<std::size_t>(B) * s.size);
@@ -242,7 +249,7 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ensure_size(ws_.peak_step, static_cast<std::size_t>(B) * C);
   ensure_size(ws_.dlogits, static_cast<std::size_t>(B) * C);
 
-  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input, options.isa);
+  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input, options.isa, options.compact);
   const int P = plan.partitions;
   ctx.chunk_begin.resize(P + 1);
   for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
@@ -391,9 +398,15 @@ void Engine::record_outputs(const PassContext& ctx, const RecordRequest& record,
       float* out = record.membrane[k];
 #pragma omp parallel for num_threads(threads) schedule(static)
       for (int b = 0; b < B; ++b) {
+        std::vector<float> row_values;
         for (int n = 0; n < T; ++n) {
           const std::int64_t base = (static_cast<std::int64_t>(b) * T + n) * H;
-          const float* pre = buf.pre_reset.data() + pre_reset_row(b, n, T, H);
+          const float* pre = ctx.compact ? nullptr : buf.pre_reset.data() + pre_reset_row(b, n, T, H);
+          if (ctx.compact) {
+            row_values.resize(H);
+            load_bf16_shifted(buf.pre_reset_compact.data() + pre_reset_row(b, n, T, H), H, spec_.neuron.threshold, row_values.data());
+            pre = row_values.data();
+          }
           const std::uint8_t* prev = n > 0 ? buf.spikes.data() + spikes_row(b, n - 1, T, H) : nullptr;
           for (int i = 0; i < H; ++i) {
             // U[n] = S[n-1] ? 0 : pre_reset[n]

@@ -19,6 +19,9 @@ struct RunOptions {
   std::vector<RegularizerSpec> regularizers;
   IsaLevel isa = default_isa_level();
   bool profile = false;  // measure the phases (BatchResult::timings)
+  // memory: 'compact': store the pre-reset membrane for BPTT as bfloat16 (3 instead of 5 bytes per neuron and
+  // step); gradients then differ from the exact ones by the rounding of that value.
+  bool compact = false;
 };
 
 // Where the time of one call went (filled when RunOptions::profile is set). Phases A, B, C of the backward
@@ -40,7 +43,8 @@ struct RecordRequest {
 // Sizes of every buffer one call needs, computed from the shapes alone: build_context() allocates exactly these,
 // and predict() reports them before any allocation (the memory check of the TypeScript API).
 struct WorkspacePlan {
-  std::int64_t layer_cells = 0;      // sum over layers of B*T*H (pre-reset float + spike byte each)
+  std::int64_t layer_cells = 0;      // sum over layers of B*T*H (pre-reset float or bfloat16, spike byte)
+  bool compact = false;
   std::int64_t layer_neurons = 0;    // sum over layers of B*H (counts and count gradients, floats)
   std::int64_t step_begin = 0;       // ints
   std::int64_t per_output = 0;       // B*C (logits, peak step, dlogits)
@@ -90,7 +94,7 @@ class Engine {
   int partition_count(int batch_size, bool dense_input = false) const;
   // Buffers a call with these shapes needs (forward only, or forward and backward).
   WorkspacePlan plan(int batch_size, int steps, int threads, bool backward, bool dense_input,
-                     IsaLevel isa = default_isa_level()) const;
+                     IsaLevel isa = default_isa_level(), bool compact = false) const;
   std::int64_t workspace_bytes() const;
 
  private:

@@ -34,10 +34,18 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   std::int32_t* rec_count = in_count + ctx.max_chunk;
 
   float* __restrict pre_reset = layer.buffers->pre_reset.data();
+  std::uint16_t* __restrict pre_reset_compact = layer.buffers->pre_reset_compact.data();
+  float* __restrict compact_row = discard + round_to_line(ctx.max_size);
+  const float threshold = ctx.surrogate.threshold;
   std::uint8_t* __restrict spikes = layer.buffers->spikes.data();
   for (int r = 0; r < M; ++r) {
     std::memset(layer.buffers->counts.data() + static_cast<std::int64_t>(b0 + r) * H, 0, sizeof(float) * H);
-    std::memset(pre_reset + pre_reset_row(b0 + r, 0, T, H), 0, sizeof(float) * H);
+    if (ctx.compact) {
+      std::memset(compact_row, 0, sizeof(float) * H);
+      store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b0 + r, 0, T, H));
+    } else {
+      std::memset(pre_reset + pre_reset_row(b0 + r, 0, T, H), 0, sizeof(float) * H);
+    }
   }
 
   const InputBatch& batch = *ctx.batch;
@@ -51,10 +59,11 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   for (int n = 0; n < T; ++n) {
     for (int r = 0; r < M; ++r) {
       const int b = b0 + r;
-      float* pre_next = n + 1 < T ? pre_reset + pre_reset_row(b, n + 1, T, H) : discard;
+      float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
       lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
                     spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
-                    ctx.decays, ctx.surrogate.threshold);
+                    ctx.decays, threshold);
+      if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
     }
     // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]. The rows to add, per sample: input events (or spikes of the layer
     // below) and this layer's spikes. Listing them after all lif_steps of the step also keeps the spike bytes

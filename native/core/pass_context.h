@@ -54,16 +54,21 @@ struct PassContext {
   const float* dense_drive = nullptr;  // [B][T][H0]: W^T x[n] of every sample and step, for dense input
   // Per-phase thread-seconds of the backward pass (A: products, B: weight gradients, C: adjoint steps), or null.
   bool profile = false;
+  // memory: 'compact': pre-reset rows stored as bfloat16 (LayerBuffers::pre_reset_compact), converted one row at
+  // a time through scratch.
+  bool compact = false;
 };
+
 
 // Seconds on a monotonic clock (out of line: the per-ISA bodies call it only when profiling).
 double monotonic_seconds();
 
 // Per-thread scratch, carved by the pass bodies in this order and sized by Engine::plan():
-//   forward:  current, membrane [max_chunk x max layer size each], discard [max layer size], then (reusing the
-//             start once the layers are done) readout J, Y [outputs each]; integer scratch: input and recurrent
-//             row lists [max_chunk x max layer size each] and their counts [max_chunk each]
-//   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each]
+//   forward:  current, membrane [max_chunk x max layer size each], discard, compact row [max layer size each],
+//             then (reusing the start once the layers are done) readout J, Y [outputs each]; integer scratch: input
+//             and recurrent row lists [max_chunk x max layer size each] and their counts [max_chunk each]
+//   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each], then a
+//             compact row [max layer size]
 // (each piece rounded up to a cache line); integer scratch: one spike list of the largest layer.
 
 }  // namespace spikegrad

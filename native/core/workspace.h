@@ -22,6 +22,7 @@ inline std::int64_t spikes_row(int b, int n, int steps, int size) { return pre_r
 
 struct LayerBuffers {
   AlignedVector<float> pre_reset;       // [B][T reversed][H]: a_mem U[n-1] + (1 - a_mem) I[n-1]; 0 at n = 0
+  AlignedVector<std::uint16_t> pre_reset_compact;  // the same as bfloat16 of (value - threshold), memory: 'compact'
   AlignedVector<std::uint8_t> spikes;   // [B][T reversed][H]: S[n], 0 or 1
   AlignedVector<float> counts;          // [B][H]: spikes of each neuron in each sample
   AlignedVector<float> count_grad;      // [B][H]: d(regularization loss) / d count

@@ -162,3 +162,32 @@ TEST(workspace_plan_predicts_the_allocation_exactly) {
     CHECK(engine.workspace_bytes() == engine.plan(23, 37, 2, true, analog).bytes(2));
   }
 }
+
+TEST(compact_state_stays_close_to_exact_gradients) {
+  Rng rng(31);
+  NetworkSpec spec = small_spec(40, {{64, true, false}, {32, false, false}}, 6);
+  spec.reset = ResetMode::Differentiable;
+  OwnedBatch batch = random_event_batch(rng, 24, 80, 40, 6, 0.08);
+  OwnedParameters params = random_parameters(rng, spec, 5.0f);
+  Engine exact(spec), compact(spec);
+  OwnedParameters g1 = zero_like(spec), g2 = zero_like(spec);
+  RunOptions o1, o2;
+  o2.compact = true;
+  const BatchResult a = exact.loss_and_gradient(batch.view, params.weights(), g1.pointers(), o1);
+  const BatchResult b = compact.loss_and_gradient(batch.view, params.weights(), g2.pointers(), o2);
+  CHECK(a.loss == b.loss);  // the forward pass is float32 either way
+  CHECK(a.spike_counts == b.spike_counts);
+  for (std::size_t p = 0; p < g1.tensors.size(); ++p) {
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < g1.tensors[p].size(); ++i) {
+      diff = std::max(diff, static_cast<double>(std::fabs(g1.tensors[p][i] - g2.tensors[p][i])));
+      scale = std::max(scale, static_cast<double>(std::fabs(g1.tensors[p][i])));
+    }
+    CHECK(scale > 0);
+    CHECK(diff <= 0.02 * scale);
+  }
+  // 3 bytes per neuron and step instead of 5.
+  const WorkspacePlan pe = exact.plan(24, 80, 1, true, false), pc = compact.plan(24, 80, 1, true, false, default_isa_level(), true);
+  CHECK(pe.bytes(1) - pc.bytes(1) == 2 * pe.layer_cells);
+  CHECK(compact.workspace_bytes() == pc.bytes(1));
+}

@@ -25,7 +25,7 @@ export function registerEval(program: Command): void {
       const out = flags.out ?? path.dirname(flags.checkpoint);
       ensureWritableDir(out);
       const data = await loadDataset(ckpt.config.dataset, { cacheDir: flags.cacheDir, log: (m) => process.stderr.write(`${m}\n`) });
-      const net = new Network(ckpt.network, { threads: flags.threads ?? ckpt.config.threads });
+      const net = new Network(ckpt.network, { threads: flags.threads ?? ckpt.config.threads, memory: ckpt.config.memory });
       // A finished run's parameters are its best weights; an interrupted run's best are kept separately.
       net.setParameters(ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters));
       const splits = flags.split === 'all' ? (['train', 'valid', 'test'] as const) : [flags.split as 'train' | 'valid' | 'test'];

@@ -47,7 +47,8 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--regularizer <spec>', 'activity regularizer kind:strength:threshold[:power[:layer]] (repeatable)', regularizerFlag)
     .option('--no-regularizers', 'train without activity regularizers')
     .option('--early-stopping <patience>', 'stop after this many epochs without validation improvement', positiveInteger)
-    .option('--seed <n>', 'seed of initialization and shuffling', integer);
+    .option('--seed <n>', 'seed of initialization and shuffling', integer)
+    .option('--memory <mode>', "BPTT state: 'exact' (float32) or 'compact' (16 bits, for long sequences)");
 }
 
 type Flags = Record<string, unknown>;
@@ -107,6 +108,7 @@ export function applyTrainFlags(base: Record<string, unknown>, flags: Flags, dat
   set(['regularizers'], 'regularizer');
   if (flags.earlyStopping !== undefined) setPath(c, ['earlyStopping'], { patience: flags.earlyStopping });
   set(['seed'], 'seed');
+  set(['memory'], 'memory');
   set(['threads'], 'threads');
   return c;
 }

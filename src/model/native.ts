@@ -23,6 +23,7 @@ export interface NativeRunOptions {
   threads?: number;
   simd?: string;
   profile?: boolean;
+  compact?: boolean;
   regularizers?: { kind: string; power: number; strength: number; threshold: number; layer?: number }[];
 }
 
@@ -68,6 +69,7 @@ export interface NativeNetwork {
   forward(batch: Batch, weights: Float32Array[], options: NativeRunOptions, record?: NativeRecord): Promise<NativeSummary>;
   partitionCount(batchSize: number): number;
   workspaceBytes(): number;
+  planMemory(batchSize: number, steps: number, options: NativeRunOptions & { backward?: boolean; analog?: boolean }): { bytes: number; stateBytes: number; partitions: number };
   dispose(): void;
 }
 

@@ -4,6 +4,7 @@
  * and return Promises, one at a time per network (calls are queued, so the event loop never blocks).
  */
 import { ConfigError } from '../util/errors.js';
+import { MemoryLimitError, availableMemory } from '../util/memory.js';
 import { Rng } from '../util/rng.js';
 import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
@@ -15,12 +16,41 @@ import { type RegularizerConfigInput, parseRegularizers } from './regularizers.j
 export type SimdLevel = 'auto' | 'avx512' | 'avx2' | 'generic';
 export type RecordKind = 'spikes' | 'membrane' | 'readout';
 
+export type MemoryMode = 'exact' | 'compact';
+
 export interface NetworkOptions {
   /** OpenMP threads for this network's passes; default: all cores. */
   threads?: number;
   /** Instruction-set level of the kernels; 'auto' (default) picks the best this CPU has. */
   simd?: SimdLevel;
+  /**
+   * 'exact' (default) keeps BPTT's state in float32; 'compact' stores the pre-reset membrane as bfloat16 (3 bytes
+   * per neuron and step instead of 5), for long sequences; gradients then differ by that rounding.
+   */
+  memory?: MemoryMode;
+  /** Refuse calls whose buffers would exceed this many bytes (default: the memory available to the process). */
+  memoryLimit?: number;
 }
+
+/** Predicted memory of one call, in bytes. */
+export interface MemoryPrediction {
+  /** Native buffers of the call (reused across calls of the same or a smaller shape). */
+  workspace: number;
+  /** Of which the state BPTT keeps per neuron and step. */
+  state: number;
+  /** Parameters and gradients (Float32Arrays). */
+  parameters: number;
+  /** The batch's own arrays. */
+  batch: number;
+  /**
+   * The native runtime a process's first call starts (OpenMP and libuv thread pools, N-API and V8 allocations):
+   * a constant, 12.6 MiB measured on Debian 12 / Node 20 (`test/memory.test.ts` checks the total).
+   */
+  runtime: number;
+  total: number;
+}
+
+const NATIVE_RUNTIME_BYTES = 16 * 2 ** 20;
 
 export interface ParameterShape {
   rows: number;
@@ -91,6 +121,8 @@ export class Network {
   readonly parameterNames: readonly string[];
   private threadCount: number;
   private simdLevel: SimdLevel;
+  private memoryMode: MemoryMode;
+  private readonly memoryLimit?: number;
   private native: NativeNetwork | null;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -98,6 +130,11 @@ export class Network {
     this.config = parseNetworkConfig(config);
     this.threadCount = checkThreads(options.threads ?? defaultThreads());
     this.simdLevel = checkSimd(options.simd ?? 'auto');
+    this.memoryMode = checkMemoryMode(options.memory ?? 'exact');
+    if (options.memoryLimit !== undefined && !(Number.isFinite(options.memoryLimit) && options.memoryLimit > 0)) {
+      throw new ConfigError('network options', [{ path: 'memoryLimit', message: `expected a positive number of bytes, got ${options.memoryLimit}` }]);
+    }
+    this.memoryLimit = options.memoryLimit;
     const addon = loadNative();
     this.native = new addon.NativeNetwork(toNativeSpec(this.config));
     const layout = this.native.parameterLayout();
@@ -119,6 +156,38 @@ export class Network {
   }
   set threads(value: number) {
     this.threadCount = checkThreads(value);
+  }
+
+  get memory(): MemoryMode {
+    return this.memoryMode;
+  }
+  set memory(value: MemoryMode) {
+    this.memoryMode = checkMemoryMode(value);
+  }
+
+  /**
+   * Memory a call needs for a batch of this shape, before any allocation. `events` (spike input) or analog
+   * input sizes the batch's own arrays.
+   */
+  predictMemory(shape: { batchSize: number; steps: number; analog?: boolean; events?: number; backward?: boolean }): MemoryPrediction {
+    const native = this.requireNative();
+    const plan = native.planMemory(shape.batchSize, shape.steps, {
+      ...this.runOptions([]),
+      backward: shape.backward ?? true,
+      analog: shape.analog ?? false,
+    });
+    const parameters = this.parameterCount * 4 * ((shape.backward ?? true) ? 2 : 1);
+    const batch = shape.analog
+      ? shape.batchSize * shape.steps * this.config.inputs * 4
+      : (shape.batchSize + 1) * 4 + (shape.events ?? 0) * 8 + shape.batchSize * 4;
+    return {
+      workspace: plan.bytes,
+      state: plan.stateBytes,
+      parameters,
+      batch,
+      runtime: NATIVE_RUNTIME_BYTES,
+      total: plan.bytes + parameters + batch + NATIVE_RUNTIME_BYTES,
+    };
   }
 
   get simd(): SimdLevel {
@@ -167,6 +236,7 @@ export class Network {
         ]);
       }
     }
+    this.checkMemory(batch, true);
     const summary = await this.run((native) =>
       native.lossAndGradient(
         batch,
@@ -199,6 +269,7 @@ export class Network {
       }
     });
     checkBatchShape(batch);
+    this.checkMemory(batch, false);
     const recorded = record.has('spikes') || record.has('membrane') ? layers : [];
     const cells = batch.size * batch.steps;
     const spikes = record.has('spikes') ? recorded.map((l) => new Uint8Array(cells * this.config.layers[l].size)) : undefined;
@@ -245,7 +316,30 @@ export class Network {
   }
 
   private runOptions(regularizers: ReturnType<typeof parseRegularizers>): NativeRunOptions {
-    return { threads: this.threadCount, simd: this.simdLevel, regularizers };
+    return { threads: this.threadCount, simd: this.simdLevel, regularizers, compact: this.memoryMode === 'compact' };
+  }
+
+  private requireNative(): NativeNetwork {
+    if (this.native === null) throw new Error('Network: used after dispose()');
+    return this.native;
+  }
+
+  /** Refuses, before the native call allocates, a batch whose buffers would not fit. */
+  private checkMemory(batch: Batch, backward: boolean): void {
+    let plan: { bytes: number };
+    try {
+      plan = this.requireNative().planMemory(batch.size, batch.steps, { ...this.runOptions([]), backward, analog: isAnalogBatch(batch) });
+    } catch (error) {
+      // A malformed shape is reported by the native call's batch validation, which names the batch.* field.
+      if (error instanceof RangeError || error instanceof TypeError) return;
+      throw error;
+    }
+    const growth = plan.bytes - this.requireNative().workspaceBytes();
+    if (growth <= 0) return;
+    const limit = this.memoryLimit !== undefined ? this.memoryLimit - this.requireNative().workspaceBytes() : availableMemory();
+    if (growth > limit) {
+      throw new MemoryLimitError(growth, Math.max(0, limit), `a batch of ${batch.size} samples x ${batch.steps} steps on this network`);
+    }
   }
 
   /** Runs native work after any call already queued on this network. */
@@ -274,6 +368,13 @@ function toNativeSpec(config: NetworkConfig): NativeSpec {
 function checkThreads(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 1024) {
     throw new ConfigError('network options', [{ path: 'threads', message: `expected an integer in [1, 1024], got ${value}` }]);
+  }
+  return value;
+}
+
+function checkMemoryMode(value: string): MemoryMode {
+  if (value !== 'exact' && value !== 'compact') {
+    throw new ConfigError('network options', [{ path: 'memory', message: `expected 'exact' or 'compact', got ${JSON.stringify(value)}` }]);
   }
   return value;
 }

@@ -17,6 +17,7 @@ import { type NetworkConfig, parseNetworkConfig } from '../model/config.js';
 import { Network } from '../model/network.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { ConfigError } from '../util/errors.js';
+import { availableMemory, MemoryLimitError } from '../util/memory.js';
 import { stableStringify } from '../util/stable-json.js';
 import { evaluate, type SplitMetrics } from './metrics.js';
 import { parseTrainConfig, type TrainConfig } from './train-config.js';
@@ -77,6 +78,26 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
+/** Optimizer state arrays per parameter. */
+const OPTIMIZER_SLOTS: Record<string, number> = { adam: 2, adamax: 2, sgd: 1, smorms3: 3 };
+
+/**
+ * Refuses, before any training, a run whose largest call (a training batch, or a validation batch of
+ * evalBatchSize) would not fit in the memory available, with the sizes named.
+ */
+export function checkRunMemory(net: Network, config: TrainConfig, train: EventDataset): void {
+  const eventsPerSample = train.size > 0 ? train.eventCount / train.size : 0;
+  const trainCall = net.predictMemory({ batchSize: Math.min(config.batchSize, Math.max(1, train.size)), steps: train.steps, events: eventsPerSample * config.batchSize });
+  const evalCall = net.predictMemory({ batchSize: config.evalBatchSize, steps: train.steps, events: eventsPerSample * config.evalBatchSize, backward: false });
+  const optimizerState = net.parameterCount * 4 * (OPTIMIZER_SLOTS[config.optimizer.kind] ?? 2);
+  const bestCopy = net.parameterCount * 4;
+  const needed = Math.max(trainCall.total, evalCall.total) + optimizerState + bestCopy;
+  const available = availableMemory();
+  if (needed > available) {
+    throw new MemoryLimitError(needed, available, `training with batch ${config.batchSize} x ${train.steps} steps (evaluation batch ${config.evalBatchSize})`);
+  }
+}
+
 /** Mean input firing rate of a data set in Hz (events per unit per second). */
 export function inputRate(data: EventDataset, dt: number): number {
   return data.eventCount / (data.size * data.inputs * data.steps * dt);
@@ -130,8 +151,9 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
 
   const data = await loadDataset(config.dataset, { cacheDir: options.cacheDir, cache: options.cache, threads: options.threads ?? config.threads, log });
   const networkConfig = resumeFrom?.network ?? resolveNetwork(config, data);
-  const net = new Network(networkConfig, { threads: options.threads ?? config.threads });
+  const net = new Network(networkConfig, { threads: options.threads ?? config.threads, memory: config.memory });
   if (resumeFrom) net.setParameters(resumeFrom.parameters);
+  checkRunMemory(net, config, data.splits.train);
 
   const metricsFile = path.join(options.out, METRICS_FILE);
   // The metrics log always equals the checkpoint's history, so a killed run's partial epoch leaves no line behind.

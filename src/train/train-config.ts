@@ -58,6 +58,8 @@ export const TrainConfigSchema = z
     earlyStopping: EarlyStoppingSchema.optional(),
     /** Seeds network initialization and the shuffling of every epoch. */
     seed: z.number().int().min(0).max(0xffffffff).default(1),
+    /** 'compact' stores BPTT state in 16 bits (3 instead of 5 bytes per neuron and step); see NetworkOptions. */
+    memory: z.enum(['exact', 'compact']).default('exact'),
     /** OpenMP threads; default all cores. Results do not depend on it. */
     threads: z.number().int().min(1).max(1024).optional(),
   })

@@ -73,6 +73,37 @@ SG_INLINE void lif_step(float* __restrict membrane, float* __restrict current, f
   lif_step_portable(membrane, current, pre_reset, spikes, counts, 0, n, d, threshold);
 }
 
+// Compact state (memory: 'compact'): the pre-reset membrane stored as bfloat16 of (value - threshold), rounded to
+// nearest even. Relative to the threshold, the precision (8 bits of mantissa) is finest where the surrogate
+// derivative is steepest; the forward pass itself stays float32.
+SG_INLINE void store_bf16_shifted(const float* __restrict src, int n, float shift, std::uint16_t* __restrict dst) {
+  for (int i = 0; i < n; ++i) {
+    const float x = src[i] - shift;
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    dst[i] = static_cast<std::uint16_t>(bits >> 16);
+  }
+}
+
+SG_INLINE void load_bf16_shifted(const std::uint16_t* __restrict src, int n, float shift, float* __restrict dst) {
+  for (int i = 0; i < n; ++i) {
+    const std::uint32_t bits = static_cast<std::uint32_t>(src[i]) << 16;
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    dst[i] = x + shift;
+  }
+}
+
+// Row `at` of a layer's stored pre-reset membrane as floats: the stored row itself, or (compact state) the
+// bfloat16 row converted into `temp`.
+SG_INLINE const float* pre_reset_values(bool compact, const float* stored, const std::uint16_t* stored_compact,
+                                        std::int64_t at, int n, float threshold, float* temp) {
+  if (!compact) return stored + at;
+  load_bf16_shifted(stored_compact + at, n, threshold, temp);
+  return temp;
+}
+
 // y += x: one presynaptic spike adds one weight row.
 SG_INLINE void add_row(float* __restrict y, const float* __restrict x, int n) {
   for (int i = 0; i < n; ++i) y[i] += x[i];
