@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks: timing with warm-up and medians, machine facts, result files.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +48,12 @@ export async function busyFraction(ms = 500) {
   return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
 }
 
-export function writeResult(name, result) {
-  mkdirSync(path.join(benchDir, 'results'), { recursive: true });
-  const file = path.join(benchDir, 'results', `${name}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+/** Writes <dir>/<name>.json atomically (temp file + rename); dir defaults to bench/results. */
+export function writeResult(name, result, dir = path.join(benchDir, 'results')) {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(temp, file);
   return file;
 }

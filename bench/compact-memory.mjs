@@ -2,9 +2,10 @@
 // measured alternately in one process (medians over repeats), the workspace each plans, and how far the compact
 // gradient is from the exact one on the same weights and batch (relative L2 distance per parameter).
 //   node bench/compact-memory.mjs [--configs shd,fmnist,large] [--threads 2] [--repeats 7]
-import { Network, Rng } from '../dist/index.js';
+import { Network } from '../dist/index.js';
 import { machine, median, writeResult } from './common.mjs';
 import { CONFIGS } from './configs.mjs';
+import { randomBatch } from './random-batch.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -14,20 +15,6 @@ const flag = (name, fallback) => {
 const configs = flag('configs', 'shd,fmnist,large').split(',');
 const threads = Number(flag('threads', '2'));
 const repeats = Number(flag('repeats', '7'));
-
-function spikeBatch(cfg) {
-  const rng = new Rng(1);
-  const { batch: B, steps: T, inputs: C } = cfg;
-  const offsets = new Int32Array(B + 1);
-  const times = [];
-  const units = [];
-  for (let b = 0; b < B; b++) {
-    for (let n = 0; n < T; n++) for (let u = 0; u < C; u++) if (rng.uniform() < cfg.density) { times.push(n); units.push(u); }
-    offsets[b + 1] = times.length;
-  }
-  const labels = Int32Array.from({ length: B }, () => rng.int(cfg.outputs));
-  return { size: B, steps: T, offsets, times: Int32Array.from(times), units: Int32Array.from(units), labels };
-}
 
 function relativeDistance(a, b) {
   let num = 0;
@@ -47,7 +34,7 @@ for (const name of configs) {
     { inputs: cfg.inputs, outputs: cfg.outputs, layers: cfg.hidden.map((size) => ({ size, recurrent: cfg.recurrent })), init: { gain: cfg.gain }, seed: 1 },
     { threads },
   );
-  const batch = spikeBatch(cfg);
+  const batch = randomBatch(cfg);
   const shape = { batchSize: cfg.batch, steps: cfg.steps };
   const modes = ['exact', 'compact'];
   const gradients = { exact: net.zeroGradients(), compact: net.zeroGradients() };

@@ -1,7 +1,7 @@
 // spikegrad's benchmark harness (issue 6): named configs, 1 and 2 threads, median of repeats after warm-up, each
 // config in a fresh process so its peak RSS is its own; optionally the PyTorch peer side by side in the same run
 // and OpenBLAS sgemm on the dense shapes. Prints a table and writes bench/results/<name>.json.
-//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--peers] [--out name]
+//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers] [--out name] [--dir results-dir]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,19 @@ const withPeers = args.includes('--peers');
 // drift in machine speed (this machine is shared) affects both sides alike.
 const rounds = Number(flag('rounds', withPeers ? '3' : '1'));
 const outName = flag('out', withPeers ? 'peers' : 'spikegrad');
-for (const c of configs) if (!CONFIGS[c]) throw new Error(`unknown config "${c}"; known: ${Object.keys(CONFIGS).join(', ')}`);
+const resultsDir = flag('dir', undefined);
+for (const c of configs) {
+  if (!CONFIGS[c]) {
+    console.error(`--configs: unknown config "${c}"; expected one of ${Object.keys(CONFIGS).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const [name, value] of [['threads', threadList], ['repeats', [repeats]], ['rounds', [rounds]]]) {
+  if (!value.every((v) => Number.isInteger(v) && v >= 1)) {
+    console.error(`--${name}: expected positive integers, got ${flag(name)}`);
+    process.exit(2);
+  }
+}
 
 const PYTHON = '/usr/bin/python3';
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
@@ -119,5 +131,4 @@ if (hasTorch) {
   }
 }
 const busyAfter = await busyFraction(500);
-console.log(`wrote ${writeResult(outName, { machine: { ...m, busyAfter }, repeats, rows, sgemm: sgemmRef })}`);
-void execFileSync;
+console.log(`wrote ${writeResult(outName, { machine: { ...m, busyAfter }, repeats, rounds, rows, sgemm: sgemmRef }, resultsDir)}`);

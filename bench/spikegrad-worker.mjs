@@ -1,8 +1,9 @@
 // Runs one benchmark config in this process (fresh for every config, so peak RSS is the config's own):
 // a training iteration = lossAndGradient + Adam step. Prints one JSON line.
 //   node bench/spikegrad-worker.mjs '<config json>' <threads> <repeats>
-import { Network, Rng, createOptimizer } from '../dist/index.js';
+import { Network, createOptimizer } from '../dist/index.js';
 import { median } from './common.mjs';
+import { randomBatch } from './random-batch.mjs';
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,25 +12,6 @@ const [cfgJson, threadsArg = '2', repeatsArg = '7', warmupArg = '2', dumpDir] = 
 const cfg = JSON.parse(cfgJson);
 const threads = Number(threadsArg);
 const repeats = Number(repeatsArg);
-
-function randomBatch() {
-  const rng = new Rng(1);
-  const { batch: B, steps: T, inputs: C } = cfg;
-  const labels = Int32Array.from({ length: B }, () => rng.int(cfg.outputs));
-  if (cfg.analog) {
-    const values = new Float32Array(B * T * C);
-    for (let i = 0; i < values.length; i++) values[i] = rng.uniform();
-    return { size: B, steps: T, values, labels };
-  }
-  const offsets = new Int32Array(B + 1);
-  const times = [];
-  const units = [];
-  for (let b = 0; b < B; b++) {
-    for (let n = 0; n < T; n++) for (let u = 0; u < C; u++) if (rng.uniform() < cfg.density) { times.push(n); units.push(u); }
-    offsets[b + 1] = times.length;
-  }
-  return { size: B, steps: T, offsets, times: Int32Array.from(times), units: Int32Array.from(units), labels };
-}
 
 const net = new Network(
   { inputs: cfg.inputs, outputs: cfg.outputs, layers: cfg.hidden.map((size) => ({ size, recurrent: cfg.recurrent })), init: { gain: cfg.gain }, seed: 1 },
@@ -43,7 +25,7 @@ if (dumpDir) {
   for (const name of net.parameterNames) raw(`${name}.f32`, net.parameters[name]);
 }
 const optimizer = createOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, net.parameters, { threads });
-const batch = randomBatch();
+const batch = randomBatch(cfg);
 if (dumpDir) {
   const { batch: B, steps: T, inputs: C } = cfg;
   const raw = (name, a) => writeFileSync(path.join(dumpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));

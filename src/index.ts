@@ -70,3 +70,17 @@ export { readCheckpoint, writeCheckpoint, CheckpointError, CHECKPOINT_VERSION } 
 export type { Checkpoint } from './io/checkpoint.js';
 export { fluctuationWeightStats, pspKernelIntegrals } from './model/fluctuation-init.js';
 export { availableMemory, formatBytes, MemoryLimitError } from './util/memory.js';
+
+// Sweeps (grids over configs, local pool, BullMQ queue, results store) and reports
+export { expandTrials, parseSweepSpec, SweepSpecSchema, trialId } from './sweep/spec.js';
+export type { SweepSpec, Trial } from './sweep/spec.js';
+export { loadSweepSpec, runSweep } from './sweep/run-sweep.js';
+export type { SweepOptions, SweepSummary } from './sweep/run-sweep.js';
+export { ResultStore } from './sweep/store.js';
+export type { TrialOutcome, TrialRow, TrialStatus } from './sweep/store.js';
+export { allocateCores } from './sweep/local-pool.js';
+export { runWorker } from './sweep/worker.js';
+export type { WorkerOptions } from './sweep/worker.js';
+export { DEFAULT_QUEUE_NAME } from './sweep/queue.js';
+export { FIGURES, writeReport } from './report/report.js';
+export type { ReportOptions, ReportSummary } from './report/report.js';

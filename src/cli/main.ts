@@ -3,11 +3,15 @@
 import { Command } from 'commander';
 
 import { version } from '../info.js';
+import { registerBench } from './bench-command.js';
 import { registerData } from './data-command.js';
 import { registerEval } from './eval-command.js';
 import { registerInfo } from './info-command.js';
+import { registerReport } from './report-command.js';
 import { runCli } from './run.js';
+import { registerSweep } from './sweep-command.js';
 import { registerTrain } from './train-command.js';
+import { registerWorker } from './worker-command.js';
 
 const program = new Command();
 program
@@ -18,5 +22,9 @@ registerInfo(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerSweep(program);
+registerWorker(program);
+registerReport(program);
+registerBench(program);
 
 await runCli(program, process.argv);

@@ -29,7 +29,9 @@ export function withChartDefaults(spec: TopLevelSpec): TopLevelSpec {
 }
 
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = compile(withChartDefaults(spec)).spec;
+  // vega-lite warns on stderr about harmless facet/scale combinations; SPIKEGRAD_DEBUG shows them.
+  const logger = vega.logger(process.env.SPIKEGRAD_DEBUG ? vega.Warn : vega.None);
+  const compiled = compile(withChartDefaults(spec), { logger }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

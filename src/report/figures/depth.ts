@@ -1,0 +1,40 @@
+/**
+ * Figures 3 and 4: accuracy over depth for normalized vs asymptotic SuperSpike under detached vs differentiable
+ * reset; and recurrent networks with the gradient through the recurrence propagated vs detached, over scale and
+ * depth.
+ */
+import type { TrialRow } from '../../sweep/store.js';
+import type { FigureRecipe } from './figure.js';
+import { meanLines } from './mean-lines.js';
+
+const depth = (r: TrialRow) => r.config.network.layers.length;
+const subtitle = (rows: TrialRow[]) => `mean +- s.d. over seeds, dots: seeds; ${rows.length} trials`;
+
+export const resetDepth: FigureRecipe = {
+  name: 'reset-depth',
+  description: 'normalized vs asymptotic SuperSpike x detached vs differentiable reset over hidden-layer depth',
+  build: (rows) =>
+    meanLines(rows, {
+      title: 'Reset handling and surrogate normalization over depth',
+      subtitle: subtitle(rows),
+      x: { of: depth, title: 'hidden layers', type: 'ordinal' },
+      color: { of: (r) => r.config.network.reset, title: 'reset' },
+      column: { of: (r) => (r.config.network.surrogate.normalized ? 'normalized SuperSpike' : `asymptotic SuperSpike (x beta)`), title: null },
+    }),
+};
+
+export const recurrence: FigureRecipe = {
+  name: 'recurrent',
+  description: 'recurrent networks: gradient through the recurrence propagated vs detached, over scale and depth',
+  build: (rows) =>
+    meanLines(
+      rows.filter((r) => r.config.network.layers.some((l) => l.recurrent)),
+      {
+        title: 'Recurrent networks: credit through the recurrence',
+        subtitle: subtitle(rows),
+        x: { of: (r) => r.config.network.surrogate.scale, title: 'surrogate scale beta', type: 'ordinal' },
+        color: { of: (r) => r.config.network.layers.find((l) => l.recurrent)?.recurrentGradient ?? 'propagate', title: 'recurrent gradient' },
+        column: { of: (r) => `${depth(r)} hidden layer${depth(r) > 1 ? 's' : ''}`, title: null },
+      },
+    ),
+};

@@ -1,0 +1,31 @@
+/** What a figure recipe is: a name the sweep specs refer to, and a builder from trials to a chart and its numbers. */
+import type { TopLevelSpec } from 'vega-lite';
+
+import type { ResultStore, TrialRow } from '../../sweep/store.js';
+
+export interface FigureContext {
+  store: ResultStore;
+  cacheDir?: string;
+}
+
+export interface BuiltFigure {
+  spec: TopLevelSpec;
+  /** The numbers the figure shows, written beside it as CSV. */
+  table: Record<string, unknown>[];
+}
+
+export interface FigureRecipe {
+  /** Referred to by a sweep spec's `figures` list; also the output file name. */
+  name: string;
+  description: string;
+  /** null when the trials hold nothing this figure can show. */
+  build(rows: TrialRow[], context: FigureContext): Promise<BuiltFigure | null> | BuiltFigure | null;
+}
+
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Swept fields of a trial as a short label, e.g. "shape=sigmoid scale=10". */
+export function overridesLabel(row: TrialRow): string {
+  const parts = Object.entries(row.overrides).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.join(' ') || row.id;
+}

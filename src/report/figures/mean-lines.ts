@@ -1,0 +1,46 @@
+/** A line per group through the mean over seeds, with +-1 s.d. bars and the seeds as dots, optionally faceted. */
+import type { TopLevelSpec } from 'vega-lite';
+
+import type { TrialRow } from '../../sweep/store.js';
+import { groupBy, stats } from '../aggregate.js';
+import { SCHEMA } from './figure.js';
+
+export interface MeanLinesOptions {
+  title: string;
+  subtitle?: string;
+  x: { of: (r: TrialRow) => number | string; title: string; type: 'ordinal' | 'quantitative'; log?: boolean };
+  color: { of: (r: TrialRow) => string; title: string };
+  column?: { of: (r: TrialRow) => string; title: string | null };
+  y?: { of: (r: TrialRow) => number | null; title: string };
+}
+
+export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLevelSpec; table: Record<string, unknown>[] } | null {
+  const yOf = o.y?.of ?? ((r: TrialRow) => r.testAccuracy);
+  const points = rows
+    .filter((r) => yOf(r) !== null)
+    .map((r) => ({ x: o.x.of(r), group: o.color.of(r), panel: o.column?.of(r) ?? '', seed: r.config.seed, y: yOf(r) }));
+  if (points.length === 0) return null;
+  const table = groupBy(rows, (r) => ({ panel: o.column?.of(r) ?? '', group: o.color.of(r), x: o.x.of(r) })).map((g) => {
+    const s = stats(g.rows, yOf);
+    return { [o.column?.title ?? 'panel']: g.key.panel, [o.color.title]: g.key.group, [o.x.title]: g.key.x, seeds: s.n, mean: s.mean, sd: s.sd };
+  });
+  const x = { field: 'x', type: o.x.type, title: o.x.title, ...(o.x.log ? { scale: { type: 'log' } } : {}) };
+  const color = { field: 'group', type: 'nominal', title: o.color.title };
+  const y = { field: 'y', type: 'quantitative', title: o.y?.title ?? 'test accuracy' };
+  const inner = {
+    width: 220,
+    height: 200,
+    layer: [
+      { mark: { type: 'line', point: false }, encoding: { x, color, y: { ...y, aggregate: 'mean' } } },
+      { mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x, color, y } },
+      { mark: { type: 'point', filled: true, size: 18, opacity: 0.6 }, encoding: { x, color, y } },
+    ],
+  };
+  const title = { text: o.title, ...(o.subtitle ? { subtitle: o.subtitle } : {}) };
+  const spec = (
+    o.column
+      ? { $schema: SCHEMA, title, data: { values: points }, facet: { column: { field: 'panel', type: 'nominal', title: o.column.title } }, spec: inner }
+      : { $schema: SCHEMA, title, data: { values: points }, ...inner }
+  ) as unknown as TopLevelSpec;
+  return { spec, table };
+}

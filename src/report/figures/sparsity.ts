@@ -1,0 +1,56 @@
+/**
+ * Figure 5: test accuracy against activity (mean spikes per hidden neuron per input, on the test set) while an
+ * upper-bound activity regularizer gets stronger; one panel per data set.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+
+import type { TrialRow } from '../../sweep/store.js';
+import { groupBy, stats } from '../aggregate.js';
+import { type FigureRecipe, SCHEMA } from './figure.js';
+
+/** Strength of the upper-bound regularizer(s) of a trial; 0 without one. */
+export function upperStrength(r: TrialRow): number {
+  return r.config.regularizers.filter((g) => g.kind === 'upper' || g.kind === 'population-upper').reduce((s, g) => s + g.strength, 0);
+}
+
+export const sparsity: FigureRecipe = {
+  name: 'sparsity',
+  description: 'test accuracy against spikes per neuron per input under increasing upper-bound regularization',
+  build(rows) {
+    const points = rows
+      .filter((r) => r.testAccuracy !== null && r.spikesPerNeuron !== null)
+      .map((r) => ({ dataset: r.config.dataset.name, strength: upperStrength(r), spikes: Math.max(r.spikesPerNeuron!, 1e-4), accuracy: r.testAccuracy, seed: r.config.seed }));
+    if (points.length === 0) return null;
+    const table = groupBy(rows, (r) => ({ dataset: r.config.dataset.name, strength: upperStrength(r) })).map((g) => {
+      const a = stats(g.rows, (r) => r.testAccuracy);
+      const s = stats(g.rows, (r) => r.spikesPerNeuron);
+      return { dataset: g.key.dataset, upperStrength: g.key.strength, seeds: a.n, spikesPerNeuronMean: s.mean, testAccuracyMean: a.mean, testAccuracySd: a.sd };
+    });
+    const strengths = [...new Set(points.map((p) => p.strength))].sort((a, b) => a - b);
+    const x = { field: 'spikes', type: 'quantitative', title: 'spikes per hidden neuron per input (test)', scale: { type: 'log' } };
+    const y = { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } };
+    const spec = {
+      $schema: SCHEMA,
+      title: { text: 'Accuracy against activity under an upper-bound activity regularizer', subtitle: `colour: regularizer strength; line through the means; ${points.length} trials` },
+      data: { values: points },
+      facet: { column: { field: 'dataset', type: 'nominal', title: null } },
+      spec: {
+        width: 260,
+        height: 220,
+        layer: [
+          {
+            transform: [{ aggregate: [{ op: 'mean', field: 'spikes', as: 'spikes' }, { op: 'mean', field: 'accuracy', as: 'accuracy' }], groupby: ['strength'] }],
+            mark: { type: 'line', color: '#999', strokeDash: [4, 3] },
+            encoding: { x, y, order: { field: 'strength', type: 'quantitative' } },
+          },
+          {
+            mark: { type: 'point', filled: true, size: 40 },
+            encoding: { x, y, color: { field: 'strength', type: 'ordinal', title: 'upper-bound strength', sort: strengths, scale: { scheme: 'viridis' } } },
+          },
+        ],
+      },
+      resolve: { scale: { x: 'independent' } },
+    } as unknown as TopLevelSpec;
+    return { spec, table };
+  },
+};

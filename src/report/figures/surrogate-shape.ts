@@ -1,0 +1,91 @@
+/**
+ * Figures 1 and 2 of the study: test accuracy over surrogate scale x learning rate, one heat map per surrogate
+ * shape plus the constant surrogate (scale 0); and the best accuracy each shape reaches (mean +- s.d. over seeds,
+ * the cell chosen by mean validation accuracy).
+ */
+import type { TopLevelSpec } from 'vega-lite';
+
+import type { TrialRow } from '../../sweep/store.js';
+import { groupBy, stats, surrogateLabel } from '../aggregate.js';
+import { type FigureRecipe, SCHEMA } from './figure.js';
+
+const testAccuracy = (r: TrialRow) => r.testAccuracy;
+
+export const shapeScaleHeatmap: FigureRecipe = {
+  name: 'shape-scale',
+  description: 'test accuracy over surrogate scale x learning rate, one panel per surrogate shape',
+  build(rows) {
+    const groups = groupBy(rows, (r) => ({ surrogate: surrogateLabel(r), scale: r.config.network.surrogate.scale, lr: r.config.lr }));
+    if (groups.length === 0) return null;
+    const table = groups.map((g) => {
+      const s = stats(g.rows, testAccuracy);
+      return { surrogate: g.key.surrogate, scale: g.key.scale, lr: g.key.lr, seeds: s.n, testAccuracyMean: s.mean, testAccuracySd: s.sd };
+    });
+    const spec = {
+      $schema: SCHEMA,
+      title: { text: 'Test accuracy over surrogate scale and learning rate', subtitle: `mean over seeds; ${rows.length} trials` },
+      data: { values: table },
+      facet: { column: { field: 'surrogate', type: 'nominal', title: null, sort: ['superspike', 'sigmoid', 'esser'] } },
+      spec: {
+        width: { step: 44 },
+        height: { step: 30 },
+        layer: [
+          {
+            mark: 'rect',
+            encoding: {
+              x: { field: 'scale', type: 'ordinal', title: 'surrogate scale beta', axis: { labelAngle: 0 } },
+              y: { field: 'lr', type: 'ordinal', title: 'learning rate', sort: 'descending' },
+              color: { field: 'testAccuracyMean', type: 'quantitative', title: 'test accuracy', scale: { scheme: 'viridis', domain: [0, 1] } },
+            },
+          },
+          {
+            mark: { type: 'text', fontSize: 10 },
+            encoding: {
+              x: { field: 'scale', type: 'ordinal' },
+              y: { field: 'lr', type: 'ordinal', sort: 'descending' },
+              text: { field: 'testAccuracyMean', type: 'quantitative', format: '.2f' },
+              color: { condition: { test: 'datum.testAccuracyMean > 0.6', value: 'black' }, value: 'white' },
+            },
+          },
+        ],
+      },
+      resolve: { scale: { x: 'independent' } },
+    } as unknown as TopLevelSpec;
+    return { spec, table };
+  },
+};
+
+export const bestPerShape: FigureRecipe = {
+  name: 'shape-best',
+  description: 'best accuracy per surrogate shape (mean +- s.d. over seeds)',
+  build(rows) {
+    const table: Record<string, unknown>[] = [];
+    const points: Record<string, unknown>[] = [];
+    for (const shape of groupBy(rows, surrogateLabel)) {
+      const cells = groupBy(shape.rows, (r) => ({ scale: r.config.network.surrogate.scale, lr: r.config.lr }));
+      const best = cells
+        .map((c) => ({ ...c, valid: stats(c.rows, (r) => r.validAccuracy).mean }))
+        .filter((c) => Number.isFinite(c.valid))
+        .sort((a, b) => b.valid - a.valid)[0];
+      if (!best) continue;
+      const s = stats(best.rows, testAccuracy);
+      table.push({ surrogate: shape.key, scale: best.key.scale, lr: best.key.lr, seeds: s.n, validAccuracyMean: best.valid, testAccuracyMean: s.mean, testAccuracySd: s.sd });
+      for (const r of best.rows) points.push({ surrogate: shape.key, seed: r.config.seed, testAccuracy: r.testAccuracy });
+    }
+    if (table.length === 0) return null;
+    const x = { field: 'surrogate', type: 'nominal', title: null, sort: table.map((t) => t.surrogate), axis: { labelAngle: -20 } };
+    const spec = {
+      $schema: SCHEMA,
+      title: { text: 'Best test accuracy per surrogate shape', subtitle: 'best scale and learning rate by validation accuracy; bar: mean, line: +-1 s.d., dots: seeds' },
+      width: 60 * table.length,
+      height: 220,
+      data: { values: points },
+      layer: [
+        { mark: { type: 'bar', color: '#9ecae1' }, encoding: { x, y: { aggregate: 'mean', field: 'testAccuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } } } },
+        { mark: { type: 'errorbar', extent: 'stdev', color: 'black' }, encoding: { x, y: { field: 'testAccuracy', type: 'quantitative' } } },
+        { mark: { type: 'point', filled: true, color: '#08519c', size: 30 }, encoding: { x, y: { field: 'testAccuracy', type: 'quantitative' } } },
+      ],
+    } as unknown as TopLevelSpec;
+    return { spec, table };
+  },
+};

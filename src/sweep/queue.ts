@@ -1,0 +1,139 @@
+/**
+ * Sweeps over a cluster: the coordinator puts each unfinished trial in a BullMQ queue on Redis (job id = trial id,
+ * so a trial is never queued twice), `spikegrad worker` processes run them anywhere, and the coordinator moves
+ * every finished job's result into the store. Results stay in Redis until stored, so a coordinator that is killed
+ * and started again collects what finished meanwhile and waits for the rest.
+ */
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+import type { Trial } from './spec.js';
+import type { ResultStore, TrialOutcome } from './store.js';
+
+export const DEFAULT_QUEUE_NAME = 'spikegrad-trials';
+
+/** What a job carries to a worker. */
+export interface TrialJobData {
+  sweep: string;
+  trialId: string;
+  config: Trial['config'];
+}
+
+/** What a worker returns (weights as base64, since job results are JSON). */
+export interface TrialJobResult {
+  results: TrialOutcome['results'];
+  weights: string;
+  worker: string;
+}
+
+/** An ioredis connection for BullMQ, with the URL checked and named in errors. */
+export function redisConnection(url: string): Redis {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`--queue: expected a Redis URL like redis://host:6379, got "${url}"`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`--queue: expected a redis:// or rediss:// URL, got "${url}"`);
+  // BullMQ's blocking commands need maxRetriesPerRequest null.
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+/**
+ * Connects and checks that Redis answers within `timeoutMs`, so an unreachable queue is one clear error instead
+ * of endless reconnect attempts. Later connection errors go to `onError` (ioredis reconnects by itself).
+ */
+export async function connectRedis(url: string, options: { timeoutMs?: number; onError?: (err: Error) => void } = {}): Promise<Redis> {
+  const connection = redisConnection(url);
+  let lastError: Error | null = null;
+  connection.on('error', (err: Error) => {
+    lastError = err;
+    options.onError?.(err);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      connection.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), options.timeoutMs ?? 5000);
+      }),
+    ]);
+  } catch (err) {
+    connection.disconnect();
+    const why = (lastError as Error | null)?.message ?? (err as Error).message;
+    throw new Error(`--queue: cannot reach Redis at ${url} (${why})`);
+  } finally {
+    clearTimeout(timer);
+  }
+  return connection;
+}
+
+export function outcomeFromJob(value: TrialJobResult): TrialOutcome {
+  return { results: value.results, weights: new Uint8Array(Buffer.from(value.weights, 'base64')), worker: value.worker };
+}
+
+export interface QueueSweepOptions {
+  url: string;
+  queueName?: string;
+  attempts: number;
+  /** How often job states are read from Redis. */
+  pollMs?: number;
+  signal?: AbortSignal;
+  onState?: (trial: Trial, state: 'queued' | 'running' | 'done' | 'failed', detail?: string) => void;
+}
+
+export async function runQueuedSweep(sweep: string, trials: Trial[], store: ResultStore, options: QueueSweepOptions): Promise<void> {
+  const connection = await connectRedis(options.url);
+  const queue = new Queue<TrialJobData, TrialJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  try {
+    await queue.waitUntilReady();
+    const open = new Map(trials.map((t) => [t.id, t]));
+    for (const trial of trials) {
+      const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, trial.id);
+      // A job that failed for good in an earlier run of the sweep is queued afresh: re-running retries failures.
+      if (job && (await job.getState()) === 'failed') await job.remove();
+      else if (job) continue;
+      await queue.add('trial', { sweep, trialId: trial.id, config: trial.config }, {
+        jobId: trial.id,
+        attempts: options.attempts,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      options.onState?.(trial, 'queued');
+    }
+    const running = new Set<string>();
+    while (open.size > 0 && !options.signal?.aborted) {
+      await Promise.all(
+        [...open.values()].map(async (trial) => {
+          const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, trial.id);
+          if (!job) return;
+          const state = await job.getState();
+          if (state === 'completed') {
+            const outcome = outcomeFromJob(job.returnvalue);
+            store.saveDone(trial.id, outcome, job.attemptsStarted ?? job.attemptsMade + 1);
+            open.delete(trial.id);
+            options.onState?.(trial, 'done', `test accuracy ${outcome.results.test.accuracy.toFixed(4)} on ${outcome.worker}`);
+            await job.remove();
+          } else if (state === 'failed') {
+            store.saveFailed(trial.id, job.failedReason || 'failed', null, job.attemptsMade);
+            open.delete(trial.id);
+            options.onState?.(trial, 'failed', job.failedReason);
+          } else if (state === 'active' && !running.has(trial.id)) {
+            running.add(trial.id);
+            store.setQueueState(trial.id, 'running', job.attemptsStarted ?? job.attemptsMade + 1);
+            options.onState?.(trial, 'running');
+          } else if (state !== 'active' && running.delete(trial.id)) {
+            // Back in the queue (a worker died or stopped): it runs again elsewhere.
+            store.setQueueState(trial.id, 'pending', job.attemptsStarted ?? job.attemptsMade);
+            options.onState?.(trial, 'queued');
+          }
+        }),
+      );
+      if (open.size > 0) await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
+    }
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

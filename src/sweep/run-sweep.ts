@@ -1,0 +1,90 @@
+/**
+ * A sweep end to end, as `spikegrad sweep` runs it: read and expand the spec (every trial validated first),
+ * register the trials in the store, then run what is not done yet — locally, or through a Redis queue.
+ * Re-running a sweep skips done trials and runs the others again (pending, interrupted and failed ones).
+ */
+import path from 'node:path';
+
+import { readConfigFile } from '../util/config-file.js';
+import { type Allocation, runLocalPool } from './local-pool.js';
+import { runQueuedSweep } from './queue.js';
+import type { TrialProgress } from './run-trial.js';
+import { expandTrials, parseSweepSpec, type SweepSpec, type Trial } from './spec.js';
+import { ResultStore, type TrialStatus } from './store.js';
+
+export interface SweepEvents {
+  /** The sweep is registered: how many trials it has and how many are left to run. */
+  onPlan?: (plan: { total: number; todo: number; store: string }) => void;
+  onStart?: (trial: Trial, allocation?: Allocation) => void;
+  onEpoch?: (trial: Trial, p: TrialProgress) => void;
+  onEnd?: (trial: Trial, status: 'done' | 'failed' | 'retry' | 'stopped' | 'queued', detail?: string) => void;
+}
+
+export interface SweepOptions extends SweepEvents {
+  /** Results file; default the spec's `store`, else results/<name>.sqlite. */
+  store?: string;
+  /** Trial run directories; default <store without extension>-trials/<sweep>. */
+  dir?: string;
+  /** redis://host:port: run the trials through the queue instead of on this machine. */
+  queue?: string;
+  queueName?: string;
+  parallel?: number;
+  threads?: number;
+  cacheDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface SweepSummary {
+  spec: SweepSpec;
+  store: string;
+  counts: Record<TrialStatus, number>;
+}
+
+export function loadSweepSpec(file: string): SweepSpec {
+  return parseSweepSpec(readConfigFile(file));
+}
+
+export function storePathFor(spec: SweepSpec, override?: string): string {
+  return override ?? spec.store ?? path.join('results', `${spec.name}.sqlite`);
+}
+
+export async function runSweep(specInput: SweepSpec | string, options: SweepOptions = {}): Promise<SweepSummary> {
+  const spec = typeof specInput === 'string' ? loadSweepSpec(specInput) : parseSweepSpec(specInput);
+  const trials = expandTrials(spec);
+  const storeFile = storePathFor(spec, options.store);
+  const store = new ResultStore(storeFile);
+  try {
+    store.register(spec, trials);
+    const done = new Set(store.trials(spec.name).filter((t) => t.status === 'done').map((t) => t.id));
+    const todo = trials.filter((t) => !done.has(t.id));
+    options.onPlan?.({ total: trials.length, todo: todo.length, store: storeFile });
+    if (options.queue) {
+      await runQueuedSweep(spec.name, todo, store, {
+        url: options.queue,
+        queueName: options.queueName,
+        attempts: spec.attempts,
+        signal: options.signal,
+        onState: (trial, state, detail) => {
+          if (state === 'running') options.onStart?.(trial);
+          else options.onEnd?.(trial, state, detail);
+        },
+      });
+    } else {
+      const dir = options.dir ?? path.join(`${storeFile.replace(/\.sqlite3?$|\.db$/i, '')}-trials`, spec.name);
+      await runLocalPool(todo, store, {
+        dir,
+        attempts: spec.attempts,
+        parallel: options.parallel,
+        threads: options.threads,
+        cacheDir: options.cacheDir,
+        signal: options.signal,
+        onStart: options.onStart,
+        onEpoch: options.onEpoch,
+        onEnd: options.onEnd,
+      });
+    }
+    return { spec, store: storeFile, counts: store.counts(spec.name) };
+  } finally {
+    store.close();
+  }
+}

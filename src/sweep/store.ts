@@ -1,0 +1,274 @@
+/**
+ * The results store of sweeps: one SQLite file (better-sqlite3, WAL), one row per trial. A trial row is written
+ * when the trial is registered (pending), when it starts (running, attempts + 1), and once when it ends (done or
+ * failed). A done row is never written again, so however often a result arrives (a retried queue job, a
+ * re-run sweep) no trial is stored twice.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type { NetworkConfig } from '../model/config.js';
+import type { RunResults } from '../train/run.js';
+import type { TrainConfig } from '../train/train-config.js';
+import type { EpochRecord } from '../train/trainer.js';
+import type { SweepSpec, Trial } from './spec.js';
+
+export type TrialStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** What a finished trial sends back: its results and final (best-on-validation) weights. */
+export interface TrialOutcome {
+  results: Omit<RunResults, 'history'> & { history: EpochRecord[] };
+  /** Parameters in the network's parameter order, concatenated float32. */
+  weights: Uint8Array;
+  worker: string;
+}
+
+export interface TrialRow {
+  id: string;
+  sweep: string;
+  index: number;
+  overrides: Record<string, unknown>;
+  config: TrainConfig;
+  status: TrialStatus;
+  attempts: number;
+  worker: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  wallSeconds: number | null;
+  trainAccuracy: number | null;
+  validAccuracy: number | null;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  /** Test split, mean over hidden layers: spikes per neuron per sample. */
+  spikesPerNeuron: number | null;
+  history: EpochRecord[];
+  results: Omit<RunResults, 'history'> | null;
+  network: NetworkConfig | null;
+  error: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sweeps (
+  name TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trials (
+  id TEXT PRIMARY KEY,
+  sweep TEXT NOT NULL REFERENCES sweeps(name),
+  idx INTEGER NOT NULL,
+  overrides TEXT NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  worker TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  wall_seconds REAL,
+  train_accuracy REAL,
+  valid_accuracy REAL,
+  test_accuracy REAL,
+  test_loss REAL,
+  spikes_per_neuron REAL,
+  history TEXT NOT NULL DEFAULT '[]',
+  results TEXT,
+  network TEXT,
+  weights BLOB,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS trials_by_sweep ON trials (sweep, idx);
+`;
+
+interface RawRow {
+  id: string;
+  sweep: string;
+  idx: number;
+  overrides: string;
+  config: string;
+  status: TrialStatus;
+  attempts: number;
+  worker: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  wall_seconds: number | null;
+  train_accuracy: number | null;
+  valid_accuracy: number | null;
+  test_accuracy: number | null;
+  test_loss: number | null;
+  spikes_per_neuron: number | null;
+  history: string;
+  results: string | null;
+  network: string | null;
+  error: string | null;
+}
+
+const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+export class ResultStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+
+  constructor(file: string, options: { readonly?: boolean } = {}) {
+    this.file = file;
+    if (!options.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    try {
+      this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    } catch (err) {
+      throw new Error(`${file}: cannot open the results store (${(err as Error).message})`);
+    }
+    // Several coordinators (one per sweep) may share a store; WAL lets readers run beside the writer.
+    this.db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec(SCHEMA);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Records the sweep and its trials; trials already in the store keep their status and results. */
+  register(spec: SweepSpec, trials: Trial[]): void {
+    const now = new Date().toISOString();
+    const upsertSweep = this.db.prepare(
+      'INSERT INTO sweeps (name, spec, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at',
+    );
+    const insertTrial = this.db.prepare(
+      "INSERT INTO trials (id, sweep, idx, overrides, config, status) VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO UPDATE SET idx = excluded.idx",
+    );
+    this.db.transaction(() => {
+      upsertSweep.run(spec.name, JSON.stringify(spec), now, now);
+      for (const t of trials) insertTrial.run(t.id, spec.name, t.index, JSON.stringify(t.overrides), JSON.stringify(t.config));
+    })();
+  }
+
+  /** Marks a trial as started on `worker`; false if it is already done (nothing to run). */
+  markRunning(id: string, worker: string): boolean {
+    const r = this.db
+      .prepare("UPDATE trials SET status = 'running', attempts = attempts + 1, worker = ?, started_at = ?, error = NULL WHERE id = ? AND status != 'done'")
+      .run(worker, new Date().toISOString(), id);
+    return r.changes === 1;
+  }
+
+  /** Stores a finished trial once; false if it was already done. */
+  saveDone(id: string, outcome: TrialOutcome, attempts?: number): boolean {
+    const { results } = outcome;
+    const { history, ...summary } = results;
+    const spikes = mean(results.test.spikesPerNeuron);
+    const r = this.db
+      .prepare(
+        `UPDATE trials SET status = 'done', worker = ?, finished_at = ?, wall_seconds = ?, train_accuracy = ?, valid_accuracy = ?,
+         test_accuracy = ?, test_loss = ?, spikes_per_neuron = ?, history = ?, results = ?, network = ?, weights = ?, error = NULL,
+         attempts = MAX(attempts, COALESCE(?, 0))
+         WHERE id = ? AND status != 'done'`,
+      )
+      .run(
+        outcome.worker,
+        new Date().toISOString(),
+        results.wallSeconds,
+        results.train.accuracy,
+        results.valid.accuracy,
+        results.test.accuracy,
+        results.test.loss,
+        spikes,
+        JSON.stringify(history),
+        JSON.stringify(summary),
+        JSON.stringify(results.network),
+        Buffer.from(outcome.weights.buffer, outcome.weights.byteOffset, outcome.weights.byteLength),
+        attempts ?? null,
+        id,
+      );
+    return r.changes === 1;
+  }
+
+  /** Stores a trial that failed for good, with its error; a done trial is left alone. */
+  saveFailed(id: string, error: string, worker: string | null, attempts?: number): boolean {
+    const r = this.db
+      .prepare(
+        "UPDATE trials SET status = 'failed', worker = COALESCE(?, worker), finished_at = ?, error = ?, attempts = MAX(attempts, COALESCE(?, 0)) WHERE id = ? AND status != 'done'",
+      )
+      .run(worker, new Date().toISOString(), error, attempts ?? null, id);
+    return r.changes === 1;
+  }
+
+  /**
+   * Status of a trial that is not finished: back to pending (stopped, or waiting for a retry), or running on a
+   * queue worker; `attempts` raises the attempt count to what the queue reports.
+   */
+  setQueueState(id: string, status: 'pending' | 'running', attempts?: number, worker?: string): void {
+    this.db
+      .prepare("UPDATE trials SET status = ?, attempts = MAX(attempts, COALESCE(?, 0)), worker = COALESCE(?, worker) WHERE id = ? AND status != 'done'")
+      .run(status, attempts ?? null, worker ?? null, id);
+  }
+
+  sweeps(): { name: string; spec: SweepSpec }[] {
+    const rows = this.db.prepare('SELECT name, spec FROM sweeps ORDER BY created_at, name').all() as { name: string; spec: string }[];
+    return rows.map((r) => ({ name: r.name, spec: JSON.parse(r.spec) as SweepSpec }));
+  }
+
+  trials(sweep?: string): TrialRow[] {
+    const rows = (
+      sweep === undefined
+        ? this.db.prepare('SELECT * FROM trials ORDER BY sweep, idx').all()
+        : this.db.prepare('SELECT * FROM trials WHERE sweep = ? ORDER BY idx').all(sweep)
+    ) as RawRow[];
+    return rows.map(toTrialRow);
+  }
+
+  trial(id: string): TrialRow | undefined {
+    const row = this.db.prepare('SELECT * FROM trials WHERE id = ?').get(id) as RawRow | undefined;
+    return row && toTrialRow(row);
+  }
+
+  /** Final weights of a done trial, as float32 arrays by parameter name in `names` order. */
+  weights(id: string, shapes: { name: string; size: number }[]): Record<string, Float32Array> | null {
+    const row = this.db.prepare('SELECT weights FROM trials WHERE id = ?').get(id) as { weights: Buffer | null } | undefined;
+    if (!row?.weights) return null;
+    const total = shapes.reduce((s, p) => s + p.size, 0);
+    if (row.weights.byteLength !== total * 4) throw new Error(`${this.file}: trial ${id} holds ${row.weights.byteLength} bytes of weights, expected ${total * 4}`);
+    const copy = new Float32Array(new Uint8Array(row.weights).buffer);
+    const out: Record<string, Float32Array> = {};
+    let offset = 0;
+    for (const p of shapes) {
+      out[p.name] = copy.slice(offset, offset + p.size);
+      offset += p.size;
+    }
+    return out;
+  }
+
+  counts(sweep: string): Record<TrialStatus, number> {
+    const out: Record<TrialStatus, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM trials WHERE sweep = ? GROUP BY status').all(sweep) as { status: TrialStatus; n: number }[];
+    for (const r of rows) out[r.status] = r.n;
+    return out;
+  }
+}
+
+function toTrialRow(r: RawRow): TrialRow {
+  return {
+    id: r.id,
+    sweep: r.sweep,
+    index: r.idx,
+    overrides: JSON.parse(r.overrides),
+    config: JSON.parse(r.config),
+    status: r.status,
+    attempts: r.attempts,
+    worker: r.worker,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    wallSeconds: r.wall_seconds,
+    trainAccuracy: r.train_accuracy,
+    validAccuracy: r.valid_accuracy,
+    testAccuracy: r.test_accuracy,
+    testLoss: r.test_loss,
+    spikesPerNeuron: r.spikes_per_neuron,
+    history: JSON.parse(r.history),
+    results: r.results === null ? null : JSON.parse(r.results),
+    network: r.network === null ? null : JSON.parse(r.network),
+    error: r.error,
+  };
+}

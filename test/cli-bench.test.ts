@@ -1,0 +1,42 @@
+/** spikegrad bench: runs the harness on one small config and writes its JSON; bad flags name the field. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-bench-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('spikegrad bench', () => {
+  it('times a config and writes the table and JSON', () => {
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', '1', '--repeats', '1', '--dir', tmp, '--out', 'small'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/CPUs busy \d+ % before the run/);
+    expect(r.stdout).toMatch(/randman\s+1 thr\s+spikegrad\s+[\d.]+ ms/);
+    const result = JSON.parse(readFileSync(path.join(tmp, 'small.json'), 'utf8'));
+    expect(result.rows).toHaveLength(1);
+    const row = result.rows[0];
+    expect(row.config).toBe('randman');
+    expect(row.spikegrad.medianSeconds).toBeGreaterThan(0);
+    expect(row.spikegrad.hiddenRate).toBeGreaterThan(0);
+    expect(row.spikegrad.peakRssBytes).toBeGreaterThan(0);
+    expect(row.productGflopsPerCore).toBeGreaterThan(0);
+  });
+
+  it('rejects an unknown config by name', () => {
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'nope', '--dir', tmp], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--configs: unknown config "nope"; expected one of shd/);
+  });
+
+  it('rejects a non-integer thread count', () => {
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', 'x', '--dir', tmp], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--threads: expected positive integers, got x/);
+  });
+});

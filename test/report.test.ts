@@ -1,0 +1,137 @@
+/**
+ * spikegrad report: figures from a results store. Aggregates are checked against numbers computed by hand on a
+ * store filled with known results; learning curves and rasters come from a real (tiny) sweep.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { writeReport } from '../src/report/report.js';
+import { runSweep } from '../src/sweep/run-sweep.js';
+import { expandTrials, parseSweepSpec } from '../src/sweep/spec.js';
+import { ResultStore, type TrialOutcome } from '../src/sweep/store.js';
+import { cli, tinyBase } from './sweep-fixtures.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-report-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const split = (accuracy: number, spikes = 1) => ({ samples: 10, loss: 1 - accuracy, crossEntropy: 1 - accuracy, regularization: 0, accuracy, spikesPerNeuron: [spikes], silentFraction: [0] });
+function outcome(test: number, valid: number, spikes = 1): TrialOutcome {
+  const results = { train: split(test), valid: split(valid), test: split(test, spikes), wallSeconds: 1, network: null, history: [], epochs: 1 };
+  return { results: results as unknown as TrialOutcome['results'], weights: new Uint8Array(0), worker: 'test' };
+}
+
+function parseCsv(text: string): Record<string, string>[] {
+  const [head, ...lines] = text.trim().split('\n');
+  const cols = head.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+}
+
+describe('spikegrad report', () => {
+  const storeFile = path.join(tmp, 'known.sqlite');
+
+  it('draws the shape figures from known accuracies: means, s.d. and the best cell by validation', async () => {
+    const spec = parseSweepSpec({
+      name: 'shape',
+      figures: ['shape-scale', 'shape-best'],
+      grid: [
+        { 'network.surrogate.shape': ['superspike', 'esser'], 'network.surrogate.scale': [1, 10], lr: [0.01], seed: [1, 2] },
+        { 'network.surrogate.scale': [0], lr: [0.01], seed: [1, 2] },
+      ],
+    });
+    const trials = expandTrials(spec);
+    const store = new ResultStore(storeFile);
+    store.register(spec, trials);
+    // accuracy = 0.5 + scale/100 + (esser ? 0.2 : 0) + seed/100; validation prefers scale 1 for esser only.
+    for (const t of trials) {
+      const s = t.config.network.surrogate;
+      const acc = 0.5 + s.scale / 100 + (s.shape === 'esser' ? 0.2 : 0) + t.config.seed / 100;
+      const valid = s.shape === 'esser' ? (s.scale === 1 ? 0.9 : 0.1) : acc;
+      store.saveDone(t.id, outcome(acc, valid));
+    }
+    store.close();
+    const summary = await writeReport(storeFile, { out: path.join(tmp, 'out') });
+    expect(summary.figures.map((f) => f.name)).toEqual(['shape-scale', 'shape-best']);
+    for (const f of summary.figures) for (const file of f.files) expect(existsSync(file)).toBe(true);
+
+    const heat = parseCsv(readFileSync(path.join(tmp, 'out', 'shape-scale.csv'), 'utf8'));
+    expect(heat).toHaveLength(5);
+    const cell = heat.find((r) => r.surrogate === 'superspike' && r.scale === '10')!;
+    expect(Number(cell.testAccuracyMean)).toBeCloseTo(0.615, 6); // (0.61 + 0.62) / 2
+    expect(Number(cell.testAccuracySd)).toBeCloseTo(Math.sqrt(0.00005), 6);
+    expect(heat.find((r) => r.surrogate === 'constant (scale 0)')).toBeDefined();
+
+    const best = parseCsv(readFileSync(path.join(tmp, 'out', 'shape-best.csv'), 'utf8'));
+    const esser = best.find((r) => r.surrogate === 'esser')!;
+    expect(esser.scale).toBe('1'); // chosen by validation, although scale 10 tests better
+    expect(Number(esser.testAccuracyMean)).toBeCloseTo(0.725, 6);
+    expect(best.find((r) => r.surrogate === 'superspike')!.scale).toBe('10');
+
+    const svg = readFileSync(path.join(tmp, 'out', 'shape-scale.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('superspike');
+    expect(svg).toContain('constant (scale 0)');
+    expect(svg).toContain(`>${Number(cell.testAccuracyMean).toFixed(2)}<`); // a cell's label
+    const png = readFileSync(path.join(tmp, 'out', 'shape-scale.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(path.join(tmp, 'out', 'trials.csv'), 'utf8').trim().split('\n')).toHaveLength(11);
+  });
+
+  it('draws depth, recurrence and sparsity figures with one group per setting', async () => {
+    const depthSpec = parseSweepSpec({
+      name: 'depth',
+      figures: ['reset-depth'],
+      grid: { 'network.reset': ['detached', 'differentiable'], 'network.layers': [[{ size: 8 }], [{ size: 8 }, { size: 8 }]], seed: [1, 2] },
+    });
+    const sparseSpec = parseSweepSpec({
+      name: 'sparse',
+      figures: ['sparsity'],
+      base: { regularizers: [{ kind: 'upper', power: 1, strength: 0, threshold: 0 }] },
+      grid: { 'regularizers[0].strength': [0, 0.1, 1], seed: [1] },
+    });
+    const store = new ResultStore(storeFile);
+    for (const spec of [depthSpec, sparseSpec]) {
+      const trials = expandTrials(spec);
+      store.register(spec, trials);
+      for (const t of trials) {
+        const strength = t.config.regularizers.find((g) => g.kind === 'upper')?.strength ?? 0;
+        store.saveDone(t.id, outcome(0.9 - t.config.network.layers.length / 10 - strength / 10, 0.5, 4 / (1 + 10 * strength)));
+      }
+    }
+    store.close();
+    const summary = await writeReport(storeFile, { out: path.join(tmp, 'out2'), figures: ['reset-depth', 'sparsity'] });
+    expect(summary.figures.map((f) => f.name)).toEqual(['reset-depth', 'sparsity']);
+    const depth = parseCsv(readFileSync(path.join(tmp, 'out2', 'reset-depth.csv'), 'utf8'));
+    expect(depth).toHaveLength(4);
+    expect(depth.every((r) => r.seeds === '2')).toBe(true);
+    expect(Number(depth.find((r) => r['hidden layers'] === '2')!.mean)).toBeCloseTo(0.7, 6);
+    const sparse = parseCsv(readFileSync(path.join(tmp, 'out2', 'sparsity.csv'), 'utf8'));
+    expect(sparse.map((r) => Number(r.upperStrength))).toEqual([0, 0.1, 1]);
+    expect(Number(sparse[2].spikesPerNeuronMean)).toBeCloseTo(4 / 11, 5);
+  });
+
+  it('rejects an unknown figure name with the list of known ones', async () => {
+    await expect(writeReport(storeFile, { out: path.join(tmp, 'x'), figures: ['nope'] })).rejects.toThrow(/unknown figure "nope"; expected any of shape-scale, shape-best/);
+  });
+
+  it('draws learning curves and rasters before and after training from a real sweep', async () => {
+    const file = path.join(tmp, 'real.sqlite');
+    const summary = await runSweep(
+      { name: 'curves', figures: ['learning-curves', 'rasters'], base: { ...tinyBase, epochs: 3 }, list: [{ seed: 1 }, { 'network.surrogate.shape': 'zero' }] } as never,
+      { store: file, parallel: 2, threads: 1 },
+    );
+    expect(summary.counts.done).toBe(2);
+    const r = spawnSync(process.execPath, [cli, 'report', file, '--out', path.join(tmp, 'out3')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/learning-curves: .*learning-curves\.svg/);
+    const curves = parseCsv(readFileSync(path.join(tmp, 'out3', 'learning-curves.csv'), 'utf8'));
+    expect(curves).toHaveLength(6); // 2 trials x 3 epochs
+    const raster = parseCsv(readFileSync(path.join(tmp, 'out3', 'rasters.csv'), 'utf8'));
+    expect(new Set(raster.map((x) => x.phase))).toEqual(new Set(['before training', 'after training']));
+    expect(raster.every((x) => Number(x.step) < 40 && Number(x.neuron) < 16)).toBe(true);
+    expect(readFileSync(path.join(tmp, 'out3', 'rasters.svg'), 'utf8')).toContain('after training');
+  });
+});
