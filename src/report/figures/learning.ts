@@ -13,7 +13,7 @@ import { surrogateLabel } from '../aggregate.js';
 import { type FigureRecipe, overridesLabel, SCHEMA } from './figure.js';
 
 const MAX_CURVES = 12;
-const MAX_RASTERS = 4;
+const MAX_RASTERS = 6;
 
 export const learningCurves: FigureRecipe = {
   name: 'learning-curves',

@@ -74,6 +74,8 @@ export const bestPerShape: FigureRecipe = {
     }
     if (table.length === 0) return null;
     const x = { field: 'surrogate', type: 'nominal', title: null, sort: table.map((t) => t.surrogate), axis: { labelAngle: -20 } };
+    // Every layer names the y axis alike, or vega-lite joins the layers' titles ("test accuracy, testAccuracy").
+    const y = { field: 'testAccuracy', type: 'quantitative', title: 'test accuracy' };
     const spec = {
       $schema: SCHEMA,
       title: { text: 'Best test accuracy per surrogate shape', subtitle: 'best scale and learning rate by validation accuracy; bar: mean, line: +-1 s.d., dots: seeds' },
@@ -81,9 +83,9 @@ export const bestPerShape: FigureRecipe = {
       height: 220,
       data: { values: points },
       layer: [
-        { mark: { type: 'bar', color: '#9ecae1' }, encoding: { x, y: { aggregate: 'mean', field: 'testAccuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } } } },
-        { mark: { type: 'errorbar', extent: 'stdev', color: 'black' }, encoding: { x, y: { field: 'testAccuracy', type: 'quantitative' } } },
-        { mark: { type: 'point', filled: true, color: '#08519c', size: 30 }, encoding: { x, y: { field: 'testAccuracy', type: 'quantitative' } } },
+        { mark: { type: 'bar', color: '#9ecae1' }, encoding: { x, y: { ...y, aggregate: 'mean', scale: { domain: [0, 1] } } } },
+        { mark: { type: 'errorbar', extent: 'stdev', color: 'black' }, encoding: { x, y } },
+        { mark: { type: 'point', filled: true, color: '#08519c', size: 30 }, encoding: { x, y } },
       ],
     } as unknown as TopLevelSpec;
     return { spec, table };
