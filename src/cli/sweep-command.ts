@@ -1,24 +1,17 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 
-import { runSweep } from '../sweep/run-sweep.js';
+import { loadSweepSpec, runSweep, storePathFor, type SweepOptions } from '../sweep/run-sweep.js';
 import { expandTrials, type Trial } from '../sweep/spec.js';
-import { loadSweepSpec, storePathFor } from '../sweep/run-sweep.js';
 import { ResultStore } from '../sweep/store.js';
 import { positiveInteger } from './parse-flags.js';
 import type { ProgressMode } from './progress.js';
 
-interface SweepFlags {
-  store?: string;
-  dir?: string;
-  queue?: string;
-  queueName?: string;
-  parallel?: number;
-  threads?: number;
-  cacheDir?: string;
+/** The flags are the sweep's options (less the callbacks) plus how to show progress. */
+type SweepFlags = Pick<SweepOptions, 'store' | 'dir' | 'queue' | 'queueName' | 'parallel' | 'threads' | 'cacheDir'> & {
   progress: ProgressMode;
   dryRun?: boolean;
-}
+};
 
 const label = (t: Trial) => Object.entries(t.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || 'base';
 
