@@ -113,6 +113,28 @@ describe('spikegrad report', () => {
     expect(Number(sparse[2].spikesPerNeuronMean)).toBeCloseTo(4 / 11, 5);
   });
 
+  it('gives the depth figure a panel per initialization when a sweep varies it', async () => {
+    const spec = parseSweepSpec({
+      name: 'depth-init',
+      figures: ['reset-depth'],
+      grid: { 'network.init': [{ kind: 'uniform', gain: 1 }, { kind: 'fluctuation' }], 'network.layers': [[{ size: 8 }], [{ size: 8 }, { size: 8 }]] },
+    });
+    const file = path.join(tmp, 'init.sqlite');
+    const store = new ResultStore(file);
+    const trials = expandTrials(spec);
+    store.register(spec, trials);
+    for (const t of trials) store.saveDone(t.id, outcome(t.config.network.init.kind === 'fluctuation' ? 0.8 : 0.2, 0.5));
+    store.close();
+    await writeReport(file, { out: path.join(tmp, 'out-init'), figures: ['reset-depth'] });
+    const rows = parseCsv(readFileSync(path.join(tmp, 'out-init', 'reset-depth.csv'), 'utf8'));
+    expect(rows.map((r) => `${r.panel}|${r['hidden layers']}|${r.mean}`).sort()).toEqual([
+      'normalized SuperSpike / fluctuation init|1|0.8',
+      'normalized SuperSpike / fluctuation init|2|0.8',
+      'normalized SuperSpike / uniform init|1|0.2',
+      'normalized SuperSpike / uniform init|2|0.2',
+    ]);
+  });
+
   it('rejects an unknown figure name with the list of known ones', async () => {
     await expect(writeReport(storeFile, { out: path.join(tmp, 'x'), figures: ['nope'] })).rejects.toThrow(/unknown figure "nope"; expected any of shape-scale, shape-best/);
   });

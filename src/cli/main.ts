@@ -13,6 +13,15 @@ import { registerSweep } from './sweep-command.js';
 import { registerTrain } from './train-command.js';
 import { registerWorker } from './worker-command.js';
 
+// Output piped into a reader that stops early (`spikegrad sweep x --dry-run | head`) closes stdout: end quietly
+// instead of dying on an unhandled EPIPE. A sweep's progress lives in its store, so nothing is lost.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
 const program = new Command();
 program
   .name('spikegrad')

@@ -10,17 +10,23 @@ import { meanLines } from './mean-lines.js';
 const depth = (r: TrialRow) => r.config.network.layers.length;
 const subtitle = (rows: TrialRow[]) => `mean +- s.d. over seeds, dots: seeds; ${rows.length} trials`;
 
+const surrogateKind = (r: TrialRow) => (r.config.network.surrogate.normalized ? 'normalized SuperSpike' : 'asymptotic SuperSpike (x beta)');
+
 export const resetDepth: FigureRecipe = {
   name: 'reset-depth',
   description: 'normalized vs asymptotic SuperSpike x detached vs differentiable reset over hidden-layer depth',
-  build: (rows) =>
-    meanLines(rows, {
+  build: (rows) => {
+    // A sweep that also varies the initialization gets a panel per (surrogate, init) pair.
+    const inits = new Set(rows.map((r) => r.config.network.init.kind));
+    const panel = inits.size > 1 ? (r: TrialRow) => `${surrogateKind(r)} / ${r.config.network.init.kind} init` : surrogateKind;
+    return meanLines(rows, {
       title: 'Reset handling and surrogate normalization over depth',
       subtitle: subtitle(rows),
       x: { of: depth, title: 'hidden layers', type: 'ordinal' },
       color: { of: (r) => r.config.network.reset, title: 'reset' },
-      column: { of: (r) => (r.config.network.surrogate.normalized ? 'normalized SuperSpike' : `asymptotic SuperSpike (x beta)`), title: null },
-    }),
+      column: { of: panel, title: null },
+    });
+  },
 };
 
 export const recurrence: FigureRecipe = {
