@@ -4,7 +4,8 @@
 //      layer's own recurrence (unless detached), from the reset (if differentiable), and from the regularizers.
 //      The products are small GEMMs over the chunk's samples: [chunk x above] x [above x size].
 //   B. weight gradients: every presynaptic event at step n adds the postsynaptic dL/dI[n+1] row to its own
-//      gradient row (event-driven, the same rows the forward pass added). They go into the chunk's private
+//      gradient row (event-driven, the same rows the forward pass added); for gradients too large for L2, hidden
+//      spikes are grouped by neuron first, so each gradient row is read and written once per step. They go into the chunk's private
 //      gradient partition, which the engine sums over chunks in a fixed order: bit-identical for any thread count.
 //   C. the adjoints of membrane and current step from n+1 to n through the surrogate derivative.
 #pragma once
@@ -87,10 +88,77 @@ SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& laye
   }
 }
 
+// Gradient matrices larger than ctx.grouped_gradient_bytes (512 KB by default) are updated with spikes grouped by
+// neuron (add_grouped_rows): they do not stay in a core's L2 (1 MB here, shared with the adjoints), so a
+// row-per-event update streams a whole row from L3 per spike. Smaller ones stay in L2, where grouping measured
+// slower (its bookkeeping costs more than it saves when a neuron spikes in one or two samples of a chunk, as in
+// the shd and fmnist benchmarks).
+SG_INLINE bool grouped_update(const PassContext& ctx, int rows, int cols) {
+  return std::int64_t{4} * rows * cols > ctx.grouped_gradient_bytes;
+}
+
+// The spikes of one layer at step n in a chunk's samples: one list per sample, and grouped by neuron.
+struct ChunkSpikes {
+  const std::int32_t* lists;  // sample r's spikes at lists + r * stride
+  const std::int32_t* counts;
+  std::int64_t stride;
+  int total;
+  SpikeGroups groups;
+};
+
+// Integer scratch (see WorkspacePlan::int_scratch): the per-sample lists, the grouped samples, the counts, then
+// per neuron an end and an active-neuron entry. Grouping is a counting sort over the neurons.
+template <class Isa>
+SG_INLINE ChunkSpikes collect_chunk_spikes(const PassContext& ctx, const LayerView& layer, int b0, int M, int n,
+                                           std::int32_t* ints) {
+  const int H = layer.size;
+  const std::int64_t stride = round_to_line(ctx.max_size);
+  std::int32_t* lists = ints;
+  std::int32_t* samples = lists + M * stride;
+  std::int32_t* counts = samples + M * stride;
+  std::int32_t* ends = counts + round_to_line(ctx.max_chunk);
+  std::int32_t* active = ends + round_to_line(ctx.max_size);
+  ChunkSpikes s{lists, counts, stride, 0, SpikeGroups{active, 0, ends, samples}};
+  for (int r = 0; r < M; ++r) {
+    counts[r] = collect_spikes<Isa>(layer.buffers->spikes.data() + spikes_row(b0 + r, n, ctx.steps, H), H, lists + r * stride);
+    s.total += counts[r];
+  }
+  if (s.total == 0) return s;
+  std::memset(ends, 0, sizeof(std::int32_t) * H);
+  for (int r = 0; r < M; ++r) {
+    for (int k = 0; k < counts[r]; ++k) ++ends[lists[r * stride + k]];
+  }
+  // ends[i] becomes the start of neuron i's samples; filling advances it to the end.
+  int start = 0;
+  for (int i = 0; i < H; ++i) {
+    const int c = ends[i];
+    if (c > 0) active[s.groups.active_count++] = i;
+    ends[i] = start;
+    start += c;
+  }
+  for (int r = 0; r < M; ++r) {
+    for (int k = 0; k < counts[r]; ++k) samples[ends[lists[r * stride + k]]++] = r;
+  }
+  return s;
+}
+
+// base[i] += x[r] for every spike of neuron i in sample r (x rows at x_stride, n floats), in increasing r for
+// every row either way, so both forms give bit-identical sums.
+template <class Isa>
+SG_INLINE void add_spike_rows(const PassContext& ctx, float* base, int rows, const ChunkSpikes& s, int M, const float* x, long x_stride, int n) {
+  if (grouped_update(ctx, rows, n)) {
+    add_grouped_rows<Isa>(base, n, s.groups, x, x_stride, n);
+    return;
+  }
+  for (int r = 0; r < M; ++r) {
+    if (s.counts[r] > 0) add_to_rows<Isa>(base, n, s.lists + r * s.stride, s.counts[r], x + r * x_stride, n);
+  }
+}
+
 constexpr int kMaxLayers = 64;
 
 template <class Isa>
-SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* spike_list,
+SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* ints,
                               double* phase_seconds) {
   const int b0 = ctx.chunk_begin[p];
   const int M = ctx.chunk_begin[p + 1] - b0;
@@ -166,8 +234,15 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
     }
 
     lap(0);
-    // B. weight gradients from the events at step n and the adjoints at n+1.
+    // B. weight gradients from the events at step n and the adjoints at n+1. Layers whose gradients fit in L2
+    // go sample by sample, one row per spike; the others with the chunk's spikes grouped by neuron.
     if (!tail) {
+      bool group[kMaxLayers];
+      for (int l = 0; l < L; ++l) {
+        const int H = ctx.layers[l].size;
+        const int above = l + 1 < L ? ctx.layers[l + 1].size : C;
+        group[l] = (ctx.layers[l].recurrent && grouped_update(ctx, H, H)) || grouped_update(ctx, H, above);
+      }
       for (int r = 0; r < M; ++r) {
         const int b = b0 + r;
         const LayerView& first = ctx.layers[0];
@@ -182,21 +257,36 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
           add_to_rows<Isa>(dW0, H0, batch.units + step_begin[n], step_begin[n + 1] - step_begin[n], gi0, H0);
         }
         for (int l = 0; l < L; ++l) {
+          if (group[l]) continue;
           const LayerView& layer = ctx.layers[l];
           const int H = layer.size;
           const std::uint8_t* spikes_n = layer.buffers->spikes.data() + spikes_row(b, n, T, H);
-          const int count = collect_spikes<Isa>(spikes_n, H, spike_list);
+          const int count = collect_spikes<Isa>(spikes_n, H, ints);
           if (count == 0) continue;
           if (layer.recurrent) {
-            add_to_rows<Isa>(grads + layer.recurrent_grad_offset, H, spike_list, count, gI[l] + static_cast<std::int64_t>(r) * H, H);
+            add_to_rows<Isa>(grads + layer.recurrent_grad_offset, H, ints, count, gI[l] + static_cast<std::int64_t>(r) * H, H);
           }
           if (l + 1 < L) {
             const int Ha = ctx.layers[l + 1].size;
-            add_to_rows<Isa>(grads + ctx.layers[l + 1].input_grad_offset, Ha, spike_list, count,
+            add_to_rows<Isa>(grads + ctx.layers[l + 1].input_grad_offset, Ha, ints, count,
                              gI[l + 1] + static_cast<std::int64_t>(r) * Ha, Ha);
           } else {
-            add_to_rows<Isa>(grads + ctx.readout_grad_offset, C, spike_list, count, gJ + static_cast<std::int64_t>(r) * C, C);
+            add_to_rows<Isa>(grads + ctx.readout_grad_offset, C, ints, count, gJ + static_cast<std::int64_t>(r) * C, C);
           }
+        }
+      }
+      for (int l = 0; l < L; ++l) {
+        if (!group[l]) continue;
+        const LayerView& layer = ctx.layers[l];
+        const int H = layer.size;
+        const ChunkSpikes spikes = collect_chunk_spikes<Isa>(ctx, layer, b0, M, n, ints);
+        if (spikes.total == 0) continue;
+        if (layer.recurrent) add_spike_rows<Isa>(ctx, grads + layer.recurrent_grad_offset, H, spikes, M, gI[l], H, H);
+        if (l + 1 < L) {
+          const int Ha = ctx.layers[l + 1].size;
+          add_spike_rows<Isa>(ctx, grads + ctx.layers[l + 1].input_grad_offset, H, spikes, M, gI[l + 1], Ha, Ha);
+        } else {
+          add_spike_rows<Isa>(ctx, grads + ctx.readout_grad_offset, H, spikes, M, gJ, C, C);
         }
       }
     }

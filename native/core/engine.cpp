@@ -20,7 +20,7 @@ namespace spikegrad {
 namespace {
 
 constexpr int kMaxPartitions = 16;
-constexpr int kChunkSamples = 32;
+constexpr int kChunkSamples = 64;
 // Gradient partitions are full-size copies of the gradients; cap their memory so wide layers use fewer.
 constexpr std::int64_t kPartitionBudgetBytes = std::int64_t{512} << 20;
 constexpr int kMaxThreads = 1024;
@@ -188,8 +188,10 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
     }
   }
   p.scratch_floats = round_to_line(std::max(forward, backward_floats));
-  // Forward: input and recurrent row lists per sample of a chunk and their counts; backward: one spike list.
-  p.int_scratch = round_to_line(2 * p.max_chunk * round_to_line(max_size) + 2 * p.max_chunk);
+  // Forward: input and recurrent row lists per sample of a chunk and their counts. Backward (group_spikes): a
+  // spike list per sample, the grouped samples, the counts, and per neuron an end and an active-neuron entry.
+  const std::int64_t lists = 2 * p.max_chunk * round_to_line(max_size);
+  p.int_scratch = round_to_line(lists + std::max<std::int64_t>(2 * p.max_chunk, round_to_line(p.max_chunk) + 2 * round_to_line(max_size)));
   (void)hidden_sum;
   return p;
 }
@@ -215,6 +217,7 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ctx.dense_input = batch.analog();
   ctx.profile = options.profile;
   ctx.compact = options.compact;
+  ctx.grouped_gradient_bytes = options.grouped_gradient_bytes;
   const PartitionLayout& layout = layout_for(ctx.dense_input);
   ctx.layers.resize(depth);
   for (int l = 0; l < depth; ++l) {

@@ -22,6 +22,10 @@ struct RunOptions {
   // memory: 'compact': store the pre-reset membrane for BPTT as bfloat16 (3 instead of 5 bytes per neuron and
   // step); gradients then differ from the exact ones by the rounding of that value.
   bool compact = false;
+  // Weight-gradient matrices larger than this many bytes are updated with hidden spikes grouped by neuron
+  // (backward_body.h); smaller ones row by row per spike. Both give bit-identical sums: the knob exists for
+  // speed tuning and for the test that checks exactly that.
+  std::int64_t grouped_gradient_bytes = std::int64_t{512} << 10;
 };
 
 // Where the time of one call went (filled when RunOptions::profile is set). Phases A, B, C of the backward

@@ -57,6 +57,7 @@ struct PassContext {
   // memory: 'compact': pre-reset rows stored as bfloat16 (LayerBuffers::pre_reset_compact), converted one row at
   // a time through scratch.
   bool compact = false;
+  std::int64_t grouped_gradient_bytes = 0;  // RunOptions::grouped_gradient_bytes
 };
 
 

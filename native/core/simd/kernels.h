@@ -191,6 +191,54 @@ SG_INLINE void add_to_rows(float* __restrict base, long stride, const std::int32
   }
 }
 
+// The spikes of one step over a chunk's samples, grouped by presynaptic neuron: neuron active[a] spiked in the
+// samples samples[begin(a) .. end(a)), in increasing order (begin = 0 for the first neuron, else the previous
+// listed neuron's end; end = ends[neuron]).
+struct SpikeGroups {
+  const std::int32_t* active;
+  int active_count;
+  const std::int32_t* ends;     // indexed by neuron
+  const std::int32_t* samples;  // chunk rows
+  int begin(int a) const { return a == 0 ? 0 : ends[active[a - 1]]; }
+};
+
+// base[i] += x[s] for every listed neuron i and each of its samples s, in increasing s: a gradient row is loaded
+// and stored once per step however many samples spiked it (the row-per-event form reads and writes a whole
+// weight-gradient row per spike, which is bound by cache bandwidth once the gradient outgrows L2). The additions
+// into each row happen in the same order as one add_to_rows per sample, so the sums are bit-identical.
+template <class Isa>
+SG_INLINE void add_grouped_rows(float* __restrict base, long stride, const SpikeGroups& g, const float* __restrict x,
+                                long x_stride, int n) {
+  typedef typename FloatVector<Isa::W>::type vec;
+  constexpr int W = Isa::W;
+  constexpr int NB = Isa::W == 16 ? 8 : (Isa::W == 8 ? 8 : 4);
+  for (int a = 0; a < g.active_count; ++a) {
+    const std::int32_t* s = g.samples + g.begin(a);
+    const int count = static_cast<int>(g.samples + g.ends[g.active[a]] - s);
+    float* row = base + static_cast<long>(g.active[a]) * stride;
+    int j = 0;
+    for (; j + NB * W <= n; j += NB * W) {
+      vec acc[NB];
+      for (int q = 0; q < NB; ++q) acc[q] = *reinterpret_cast<const vec*>(row + j + q * W);
+      for (int k = 0; k < count; ++k) {
+        const float* xs = x + s[k] * x_stride + j;
+        for (int q = 0; q < NB; ++q) acc[q] = acc[q] + *reinterpret_cast<const vec*>(xs + q * W);
+      }
+      for (int q = 0; q < NB; ++q) *reinterpret_cast<vec*>(row + j + q * W) = acc[q];
+    }
+    for (; j + W <= n; j += W) {
+      vec acc = *reinterpret_cast<const vec*>(row + j);
+      for (int k = 0; k < count; ++k) acc = acc + *reinterpret_cast<const vec*>(x + s[k] * x_stride + j);
+      *reinterpret_cast<vec*>(row + j) = acc;
+    }
+    for (; j < n; ++j) {
+      float acc = row[j];
+      for (int k = 0; k < count; ++k) acc += x[s[k] * x_stride + j];
+      row[j] = acc;
+    }
+  }
+}
+
 // Indices of the nonzero bytes of a 0/1 spike mask, in increasing order: the spikes of one step. A loop over the
 // set bits of 8-byte words mispredicts on nearly every word, so wider levels use whole-vector masks: AVX-512
 // turns 64 bytes into one mask register and vpcompressd writes the indices without a branch per spike; AVX2
