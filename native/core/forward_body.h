@@ -60,9 +60,10 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
     for (int r = 0; r < M; ++r) {
       const int b = b0 + r;
       float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
+      const bool stream = n + 1 < T && !ctx.compact;  // a row of the BPTT state, not a scratch row
       lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
                     spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
-                    ctx.decays, threshold);
+                    ctx.decays, threshold, stream);
       if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
     }
     // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]. The rows to add, per sample: input events (or spikes of the layer
@@ -156,6 +157,11 @@ SG_INLINE void simulate_chunk(const PassContext& ctx, int p, float* scratch, std
   const int M = ctx.chunk_begin[p + 1] - b0;
   for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) simulate_layer_chunk<Isa>(ctx, l, b0, M, scratch, int_scratch);
   for (int r = 0; r < M; ++r) simulate_readout<Isa>(ctx, b0 + r, scratch, int_scratch);
+#if defined(__x86_64__)
+  // Non-temporal stores of the state (lif_step) are weakly ordered: complete them before another thread's
+  // backward pass reads the rows.
+  _mm_sfence();
+#endif
 }
 
 }  // namespace spikegrad

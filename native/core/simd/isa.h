@@ -16,8 +16,8 @@ namespace spikegrad {
 // of a packed B panel (pack_panels).
 struct IsaAvx512 {
   static constexpr int W = 16;
-  static constexpr int MR = 4;
-  static constexpr int NV = 4;  // 16 zmm accumulators of 32
+  static constexpr int MR = 6;
+  static constexpr int NV = 4;  // 24 zmm accumulators of 32, 4 for B and one broadcast
   static constexpr int PW = W * NV;
 };
 struct IsaAvx2 {

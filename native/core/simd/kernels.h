@@ -43,7 +43,7 @@ SG_INLINE void lif_step_portable(float* __restrict membrane, float* __restrict c
 __attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __restrict membrane, float* __restrict current,
                                                                         float* __restrict pre_reset, std::uint8_t* __restrict spikes,
                                                                         float* __restrict counts, int n, const Decays& d,
-                                                                        float threshold) {
+                                                                        float threshold, bool stream) {
   const __m512 a_mem = _mm512_set1_ps(d.mem), mem_in = _mm512_set1_ps(d.mem_in), a_syn = _mm512_set1_ps(d.syn);
   const __m512 th = _mm512_set1_ps(threshold), one = _mm512_set1_ps(1.0f);
   const __m128i byte_one = _mm_set1_epi8(1);
@@ -53,7 +53,11 @@ __attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __r
     const __m512 c = _mm512_loadu_ps(current + i);
     const __mmask16 s = _mm512_cmp_ps_mask(u, th, _CMP_GT_OQ);
     const __m512 p = _mm512_fmadd_ps(a_mem, u, _mm512_mul_ps(mem_in, c));
-    _mm512_storeu_ps(pre_reset + i, p);
+    if (stream) {
+      _mm512_stream_ps(pre_reset + i, p);
+    } else {
+      _mm512_storeu_ps(pre_reset + i, p);
+    }
     _mm512_storeu_ps(membrane + i, _mm512_maskz_mov_ps(static_cast<__mmask16>(~s), p));
     _mm512_storeu_ps(current + i, _mm512_mul_ps(a_syn, c));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(spikes + i), _mm_maskz_mov_epi8(s, byte_one));
@@ -63,13 +67,20 @@ __attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __r
 }
 #endif
 
+// stream: pre_reset goes to the BPTT state, read back only by the backward pass after the whole forward pass;
+// non-temporal stores skip reading its cache lines from memory first (a write-allocate), which the forward pass
+// otherwise spends a sixth of its time on. Only for 64-byte aligned rows; the caller fences before the backward.
 template <class Isa>
 SG_INLINE void lif_step(float* __restrict membrane, float* __restrict current, float* __restrict pre_reset,
                         std::uint8_t* __restrict spikes, float* __restrict counts, int n, const Decays& d,
-                        float threshold) {
+                        float threshold, bool stream = false) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if constexpr (Isa::W == 16) return lif_step_avx512(membrane, current, pre_reset, spikes, counts, n, d, threshold);
+  if constexpr (Isa::W == 16) {
+    return lif_step_avx512(membrane, current, pre_reset, spikes, counts, n, d, threshold,
+                           stream && (reinterpret_cast<std::uintptr_t>(pre_reset) & 63) == 0);
+  }
 #endif
+  (void)stream;
   lif_step_portable(membrane, current, pre_reset, spikes, counts, 0, n, d, threshold);
 }
 
@@ -454,6 +465,9 @@ SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restri
       if (j + PW <= N) {
         int i = 0;
         for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+        if constexpr (MR > 4) {
+          for (; i + 4 <= M; i += 4) gemm_tile<Isa, 4, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+        }
         for (; i < M; ++i) gemm_tile<Isa, 1, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
       } else {
         // The last, partial panel: through a zero-padded tile so no store passes column N.
