@@ -8,7 +8,17 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
-import h5wasm, { Dataset, type File as H5File, Module } from 'h5wasm/node';
+import type { Dataset, File as H5File } from 'h5wasm/node';
+
+// h5wasm (its WebAssembly heap, ~25 MB) is loaded when the first HDF5 file is opened, not when spikegrad is imported.
+type H5wasm = typeof import('h5wasm/node');
+let lib: H5wasm | undefined;
+
+/** The loaded h5wasm; every caller holds a file from openHdf5, which loads it. */
+function h5(): H5wasm {
+  if (lib === undefined) throw new Error('h5wasm used before openHdf5 loaded it');
+  return lib;
+}
 
 export class Hdf5Error extends Error {
   constructor(file: string, message: string) {
@@ -21,9 +31,11 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let ready: Promise<void> | undefined;
 
 function init(): Promise<void> {
-  ready ??= h5wasm.ready.then(() => {
+  ready ??= import('h5wasm/node').then(async (loaded) => {
+    await loaded.default.ready;
+    lib = loaded;
     // Turn HDF5's error stack into thrown errors instead of diagnostics printed on stderr.
-    Module.activate_throwing_error_handler();
+    loaded.Module.activate_throwing_error_handler();
   });
   return ready;
 }
@@ -59,7 +71,7 @@ export async function openHdf5(path: string): Promise<H5File> {
   }
   await init();
   try {
-    return new h5wasm.File(path, 'r');
+    return new (h5().default.File)(path, 'r');
   } catch (err) {
     throw new Hdf5Error(path, `cannot open: ${hdf5Reason(err)}`);
   }
@@ -73,7 +85,7 @@ export function requireDataset(file: H5File, name: string): Dataset {
   } catch (err) {
     throw new Hdf5Error(file.filename, `cannot read ${name}: ${hdf5Reason(err)}`);
   }
-  if (!(node instanceof Dataset)) throw new Hdf5Error(file.filename, `expected a dataset at ${name}`);
+  if (!(node instanceof h5().Dataset)) throw new Hdf5Error(file.filename, `expected a dataset at ${name}`);
   return node;
 }
 
@@ -172,20 +184,20 @@ export function forEachVlen(
   const recordBytes = 8;
   for (let start = 0; start < n; start += chunk) {
     const count = Math.min(chunk, n - start);
-    const pointer = Module._malloc(count * recordBytes);
+    const pointer = h5().Module._malloc(count * recordBytes);
     if (!pointer) throw new Hdf5Error(file.filename, 'out of WebAssembly memory');
     const countArg = [BigInt(count)];
     let filled = false;
     try {
       try {
-        Module.get_dataset_data(ds.file_id, ds.path, countArg, [BigInt(start)], [1n], BigInt(pointer));
+        h5().Module.get_dataset_data(ds.file_id, ds.path, countArg, [BigInt(start)], [1n], BigInt(pointer));
         filled = true;
       } catch (err) {
         throw new Hdf5Error(file.filename, `cannot read ${name}[${start}..${start + count}): ${hdf5Reason(err)}`);
       }
       for (let j = 0; j < count; j++) {
         // Re-read the heap view each record: HDF5 may have grown the memory.
-        const heap = Module.HEAPU8;
+        const heap = h5().Module.HEAPU8;
         const records = new DataView(heap.buffer, pointer, count * recordBytes);
         const length = records.getUint32(j * recordBytes, true);
         const data = records.getUint32(j * recordBytes + 4, true);
@@ -194,8 +206,8 @@ export function forEachVlen(
         visit(start + j, scratch, length);
       }
     } finally {
-      if (filled) Module.reclaim_vlen_memory_count(ds.file_id, ds.path, '', BigInt(pointer), countArg);
-      Module._free(pointer);
+      if (filled) h5().Module.reclaim_vlen_memory_count(ds.file_id, ds.path, '', BigInt(pointer), countArg);
+      h5().Module._free(pointer);
     }
   }
 }

@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -29,6 +28,9 @@ export function withChartDefaults(spec: TopLevelSpec): TopLevelSpec {
 }
 
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: importing spikegrad should not cost vega's ~50 MB.
+  const vega = await import('vega');
+  const { compile } = await import('vega-lite');
   // vega-lite warns on stderr about harmless facet/scale combinations; SPIKEGRAD_DEBUG shows them.
   const logger = vega.logger(process.env.SPIKEGRAD_DEBUG ? vega.Warn : vega.None);
   const compiled = compile(withChartDefaults(spec), { logger }).spec;

@@ -4,8 +4,8 @@
  * every finished job's result into the store. Results stay in Redis until stored, so a coordinator that is killed
  * and started again collects what finished meanwhile and waits for the rest.
  */
-import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+// bullmq and ioredis are loaded when a queue is used: importing spikegrad should not cost their ~50 MB.
+import type { Redis } from 'ioredis';
 
 import type { Trial } from './spec.js';
 import type { ResultStore, TrialOutcome } from './store.js';
@@ -27,7 +27,7 @@ export interface TrialJobResult {
 }
 
 /** An ioredis connection for BullMQ, with the URL checked and named in errors. */
-export function redisConnection(url: string): Redis {
+export async function redisConnection(url: string): Promise<Redis> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,7 +36,8 @@ export function redisConnection(url: string): Redis {
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`--queue: expected a redis:// or rediss:// URL, got "${url}"`);
   // BullMQ's blocking commands need maxRetriesPerRequest null.
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const { Redis: RedisClient } = await import('ioredis');
+  return new RedisClient(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
 /**
@@ -44,7 +45,7 @@ export function redisConnection(url: string): Redis {
  * of endless reconnect attempts. Later connection errors go to `onError` (ioredis reconnects by itself).
  */
 export async function connectRedis(url: string, options: { timeoutMs?: number; onError?: (err: Error) => void } = {}): Promise<Redis> {
-  const connection = redisConnection(url);
+  const connection = await redisConnection(url);
   let lastError: Error | null = null;
   connection.on('error', (err: Error) => {
     lastError = err;
@@ -83,6 +84,7 @@ export interface QueueSweepOptions {
 }
 
 export async function runQueuedSweep(sweep: string, trials: Trial[], store: ResultStore, options: QueueSweepOptions): Promise<void> {
+  const { Job, Queue } = await import('bullmq');
   const connection = await connectRedis(options.url);
   const queue = new Queue<TrialJobData, TrialJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   try {

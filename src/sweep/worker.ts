@@ -7,7 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-import { type Job, WaitingError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 
 import { defaultThreads } from '../util/threads.js';
 import { connectRedis, DEFAULT_QUEUE_NAME, type TrialJobData, type TrialJobResult } from './queue.js';
@@ -36,6 +36,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const concurrency = options.concurrency ?? 1;
   const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / concurrency));
   const name = `${os.hostname()}:${process.pid}`;
+  // Loaded here, not at import (see queue.ts).
+  const { WaitingError, Worker } = await import('bullmq');
   const connection = await connectRedis(options.url, { onError: (err) => log(`redis: ${err.message}`) });
   const stopping = new AbortController();
 
