@@ -5,8 +5,9 @@
 //      The products are small GEMMs over the chunk's samples: [chunk x above] x [above x size].
 //   B. weight gradients: every presynaptic event at step n adds the postsynaptic dL/dI[n+1] row to its own
 //      gradient row (event-driven, the same rows the forward pass added); for gradients too large for L2, hidden
-//      spikes are grouped by neuron first, so each gradient row is read and written once per step. They go into the chunk's private
-//      gradient partition, which the engine sums over chunks in a fixed order: bit-identical for any thread count.
+//      spikes are grouped by neuron first, so each gradient row is read and written once per step. They go into
+//      the chunk's private gradient partition, which the engine sums over chunks in a fixed order: bit-identical
+//      for any thread count.
 //   C. the adjoints of membrane and current step from n+1 to n through the surrogate derivative.
 #pragma once
 
@@ -155,6 +156,28 @@ SG_INLINE void add_spike_rows(const PassContext& ctx, float* base, int rows, con
   }
 }
 
+// A weight gradient a hidden layer's spikes update, with the adjoint rows added into it (row r: sample b0 + r).
+struct SpikeTarget {
+  float* gradient;
+  const float* adjoints;
+  int width;  // of a gradient row and an adjoint row
+};
+
+// Layer l's targets: its own recurrent weights (its dL/dI), then the input weights of the layer above (that
+// layer's dL/dI) or, for the last layer, the readout (dL/dJ). Returns how many (1 or 2).
+SG_INLINE int spike_targets(const PassContext& ctx, int l, float* grads, float* const* gI, const float* gJ,
+                            SpikeTarget out[2]) {
+  const LayerView& layer = ctx.layers[l];
+  int k = 0;
+  if (layer.recurrent) out[k++] = {grads + layer.recurrent_grad_offset, gI[l], layer.size};
+  if (l + 1 < static_cast<int>(ctx.layers.size())) {
+    out[k++] = {grads + ctx.layers[l + 1].input_grad_offset, gI[l + 1], ctx.layers[l + 1].size};
+  } else {
+    out[k++] = {grads + ctx.readout_grad_offset, gJ, ctx.outputs};
+  }
+  return k;
+}
+
 constexpr int kMaxLayers = 64;
 
 template <class Isa>
@@ -238,10 +261,12 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
     // go sample by sample, one row per spike; the others with the chunk's spikes grouped by neuron.
     if (!tail) {
       bool group[kMaxLayers];
+      SpikeTarget targets[kMaxLayers][2];
+      int target_count[kMaxLayers];
       for (int l = 0; l < L; ++l) {
-        const int H = ctx.layers[l].size;
-        const int above = l + 1 < L ? ctx.layers[l + 1].size : C;
-        group[l] = (ctx.layers[l].recurrent && grouped_update(ctx, H, H)) || grouped_update(ctx, H, above);
+        target_count[l] = spike_targets(ctx, l, grads, gI, gJ, targets[l]);
+        group[l] = false;
+        for (int k = 0; k < target_count[l]; ++k) group[l] = group[l] || grouped_update(ctx, ctx.layers[l].size, targets[l][k].width);
       }
       for (int r = 0; r < M; ++r) {
         const int b = b0 + r;
@@ -258,35 +283,22 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
         }
         for (int l = 0; l < L; ++l) {
           if (group[l]) continue;
-          const LayerView& layer = ctx.layers[l];
-          const int H = layer.size;
-          const std::uint8_t* spikes_n = layer.buffers->spikes.data() + spikes_row(b, n, T, H);
-          const int count = collect_spikes<Isa>(spikes_n, H, ints);
+          const int H = ctx.layers[l].size;
+          const int count = collect_spikes<Isa>(ctx.layers[l].buffers->spikes.data() + spikes_row(b, n, T, H), H, ints);
           if (count == 0) continue;
-          if (layer.recurrent) {
-            add_to_rows<Isa>(grads + layer.recurrent_grad_offset, H, ints, count, gI[l] + static_cast<std::int64_t>(r) * H, H);
-          }
-          if (l + 1 < L) {
-            const int Ha = ctx.layers[l + 1].size;
-            add_to_rows<Isa>(grads + ctx.layers[l + 1].input_grad_offset, Ha, ints, count,
-                             gI[l + 1] + static_cast<std::int64_t>(r) * Ha, Ha);
-          } else {
-            add_to_rows<Isa>(grads + ctx.readout_grad_offset, C, ints, count, gJ + static_cast<std::int64_t>(r) * C, C);
+          for (int k = 0; k < target_count[l]; ++k) {
+            const SpikeTarget& t = targets[l][k];
+            add_to_rows<Isa>(t.gradient, t.width, ints, count, t.adjoints + static_cast<std::int64_t>(r) * t.width, t.width);
           }
         }
       }
       for (int l = 0; l < L; ++l) {
         if (!group[l]) continue;
-        const LayerView& layer = ctx.layers[l];
-        const int H = layer.size;
-        const ChunkSpikes spikes = collect_chunk_spikes<Isa>(ctx, layer, b0, M, n, ints);
+        const ChunkSpikes spikes = collect_chunk_spikes<Isa>(ctx, ctx.layers[l], b0, M, n, ints);
         if (spikes.total == 0) continue;
-        if (layer.recurrent) add_spike_rows<Isa>(ctx, grads + layer.recurrent_grad_offset, H, spikes, M, gI[l], H, H);
-        if (l + 1 < L) {
-          const int Ha = ctx.layers[l + 1].size;
-          add_spike_rows<Isa>(ctx, grads + ctx.layers[l + 1].input_grad_offset, H, spikes, M, gI[l + 1], Ha, Ha);
-        } else {
-          add_spike_rows<Isa>(ctx, grads + ctx.readout_grad_offset, H, spikes, M, gJ, C, C);
+        for (int k = 0; k < target_count[l]; ++k) {
+          const SpikeTarget& t = targets[l][k];
+          add_spike_rows<Isa>(ctx, t.gradient, ctx.layers[l].size, spikes, M, t.adjoints, t.width, t.width);
         }
       }
     }

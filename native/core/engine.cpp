@@ -188,7 +188,7 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
     }
   }
   p.scratch_floats = round_to_line(std::max(forward, backward_floats));
-  // Forward: input and recurrent row lists per sample of a chunk and their counts. Backward (group_spikes): a
+  // Forward: input and recurrent row lists per sample of a chunk and their counts. Backward (collect_chunk_spikes): a
   // spike list per sample, the grouped samples, the counts, and per neuron an end and an active-neuron entry.
   const std::int64_t lists = 2 * p.max_chunk * round_to_line(max_size);
   p.int_scratch = round_to_line(lists + std::max<std::int64_t>(2 * p.max_chunk, round_to_line(p.max_chunk) + 2 * round_to_line(max_size)));

@@ -179,25 +179,26 @@ export function forEachVlen(
   const ds = requireDataset(file, name);
   const type = vlenElementType(file, ds, name);
   const n = datasetLength(file, name);
+  const { Module } = h5();
   let scratch = new Float64Array(1024);
   // An hvl_t is { size_t length; void* pointer } = 8 bytes in 32-bit WebAssembly.
   const recordBytes = 8;
   for (let start = 0; start < n; start += chunk) {
     const count = Math.min(chunk, n - start);
-    const pointer = h5().Module._malloc(count * recordBytes);
+    const pointer = Module._malloc(count * recordBytes);
     if (!pointer) throw new Hdf5Error(file.filename, 'out of WebAssembly memory');
     const countArg = [BigInt(count)];
     let filled = false;
     try {
       try {
-        h5().Module.get_dataset_data(ds.file_id, ds.path, countArg, [BigInt(start)], [1n], BigInt(pointer));
+        Module.get_dataset_data(ds.file_id, ds.path, countArg, [BigInt(start)], [1n], BigInt(pointer));
         filled = true;
       } catch (err) {
         throw new Hdf5Error(file.filename, `cannot read ${name}[${start}..${start + count}): ${hdf5Reason(err)}`);
       }
       for (let j = 0; j < count; j++) {
         // Re-read the heap view each record: HDF5 may have grown the memory.
-        const heap = h5().Module.HEAPU8;
+        const heap = Module.HEAPU8;
         const records = new DataView(heap.buffer, pointer, count * recordBytes);
         const length = records.getUint32(j * recordBytes, true);
         const data = records.getUint32(j * recordBytes + 4, true);
@@ -206,8 +207,8 @@ export function forEachVlen(
         visit(start + j, scratch, length);
       }
     } finally {
-      if (filled) h5().Module.reclaim_vlen_memory_count(ds.file_id, ds.path, '', BigInt(pointer), countArg);
-      h5().Module._free(pointer);
+      if (filled) Module.reclaim_vlen_memory_count(ds.file_id, ds.path, '', BigInt(pointer), countArg);
+      Module._free(pointer);
     }
   }
 }
