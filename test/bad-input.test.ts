@@ -129,6 +129,19 @@ describe('batch validation in the addon', () => {
     big.parameters.readout[1] = -3e38;
     await expect(big.lossAndGradient(randomEventBatch(1, 2, 20, 4, 3, 0.5))).rejects.toThrow(/not finite/);
   });
+
+  it('leaves the caller\'s gradient arrays untouched when the loss is not finite', async () => {
+    // Chunks run their backward pass right after their forward pass, before the batch loss is known: the
+    // per-chunk gradients must still never reach the caller's arrays.
+    const big = new Network({ inputs: 4, outputs: 3, layers: [{ size: 5, recurrent: true }] });
+    big.parameters['hidden.0.input'].fill(1e30);
+    big.parameters.readout.fill(3e38);
+    big.parameters.readout[1] = -3e38;
+    const gradients = big.zeroGradients();
+    for (const g of Object.values(gradients)) g.fill(0.25);
+    await expect(big.lossAndGradient(randomEventBatch(1, 130, 20, 4, 3, 0.5), { gradients })).rejects.toThrow(/not finite/);
+    for (const g of Object.values(gradients)) expect(g.every((x) => x === 0.25)).toBe(true);
+  });
 });
 
 describe('concurrency and lifetime', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { Network, nativeInfo } from '../src/index.js';
+import { Network, nativeInfo, type EventBatch } from '../src/index.js';
 import { bitsEqual, maxDifference, randomEventBatch } from './helpers.js';
 
 const config = {
@@ -16,6 +16,20 @@ const config = {
   seed: 3,
 };
 const regularizers = [{ kind: 'lower' as const, power: 2 as const, strength: 100, threshold: 1e-3 }];
+
+/** Samples [from, to) of an event batch. */
+function sliceBatch(batch: EventBatch, from: number, to: number): EventBatch {
+  const first = batch.offsets[from];
+  const last = batch.offsets[to];
+  return {
+    size: to - from,
+    steps: batch.steps,
+    offsets: batch.offsets.slice(from, to + 1).map((o) => o - first),
+    times: batch.times.slice(first, last),
+    units: batch.units.slice(first, last),
+    labels: batch.labels?.slice(from, to),
+  };
+}
 
 describe('determinism', () => {
   it('1 and 2 threads give bit-identical loss and gradients', async () => {
@@ -31,6 +45,37 @@ describe('determinism', () => {
       expect(r.loss).toBe(results[0].loss);
       for (const name of Object.keys(r.gradients)) expect(bitsEqual(r.gradients[name], results[0].gradients[name])).toBe(true);
     }
+  });
+
+  it('a batch split into chunks has the mean-over-batch loss and gradients, and sees changed parameters', async () => {
+    // 160 samples run as three chunks of about 64 (engine.cpp kChunkSamples) that each go forward and backward on their own; every loss term (cross entropy,
+    // each regularizer kind) is a mean over the whole batch, so the result must equal the size-weighted mean of
+    // its two halves, each of which fits one chunk.
+    const all = randomEventBatch(12, 160, 40, 40, 7, 0.08);
+    const regs = [
+      { kind: 'lower' as const, power: 2 as const, strength: 50, threshold: 2 },
+      { kind: 'upper' as const, power: 1 as const, strength: 5, threshold: 0.5, layer: 0 },
+      { kind: 'population-upper' as const, power: 2 as const, strength: 20, threshold: 0.2 },
+    ];
+    const net = new Network(config, { threads: 2 });
+    const whole = await net.lossAndGradient(all, { regularizers: regs });
+    const a = await net.lossAndGradient(sliceBatch(all, 0, 80), { regularizers: regs });
+    const b = await net.lossAndGradient(sliceBatch(all, 80, 160), { regularizers: regs });
+    expect(whole.regularization).toBeGreaterThan(0);
+    expect(whole.loss).toBeCloseTo((a.loss + b.loss) / 2, 5);
+    for (const name of Object.keys(whole.gradients)) {
+      const mean = whole.gradients[name].map((_, i) => (a.gradients[name][i] + b.gradients[name][i]) / 2);
+      const { diff, scale } = maxDifference(whole.gradients[name], mean);
+      expect(diff).toBeLessThanOrEqual(1e-5 * scale);
+    }
+    // The engine copies the weights it reads on every call: a changed parameter must show.
+    net.parameters['hidden.0.recurrent'].fill(0);
+    const changed = await net.lossAndGradient(all, { regularizers: regs });
+    const fresh = new Network(config, { threads: 1 });
+    fresh.parameters['hidden.0.recurrent'].fill(0);
+    const expected = await fresh.lossAndGradient(all, { regularizers: regs });
+    expect(changed.loss).toBe(expected.loss);
+    expect(changed.loss).not.toBe(whole.loss);
   });
 
   it('the same seed gives the same initial weights, another seed other weights', () => {

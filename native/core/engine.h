@@ -30,6 +30,9 @@ struct RunOptions {
 
 // Where the time of one call went (filled when RunOptions::profile is set). Phases A, B, C of the backward
 // pass are summed over threads; the rest is wall time.
+// Seconds of one call. loss_and_gradient runs each chunk forward then backward on one thread, so its forward and
+// backward are thread-seconds divided by the thread count (wall seconds when the chunks balance); forward() alone
+// reports wall seconds. transposes: the per-call preparation (weight transposes, dense-input drive, loss).
 struct PassTimings {
   double forward = 0, transposes = 0, backward = 0, reduce = 0, dense_gradient = 0;
   double products = 0, weight_gradients = 0, adjoint_steps = 0;  // thread-seconds of phases A, B, C
@@ -59,6 +62,7 @@ struct WorkspacePlan {
   std::int64_t dense_drive = 0;      // floats
   std::int64_t packed_input = 0;     // floats
   std::int64_t transposed = 0;       // floats
+  std::int64_t forward_weights = 0;  // floats: copies of the weights the forward pass reads by row, or 0
   int partitions = 0;
   int max_chunk = 0;
   std::int64_t bytes(int threads) const;
@@ -108,8 +112,13 @@ class Engine {
   PassContext build_context(const InputBatch& batch, const std::vector<const float*>& weights,
                             const RunOptions& options, bool backward);
   void run_forward(const PassContext& ctx, const RunOptions& options);
+  void prepare_dense_drive(const PassContext& ctx, const RunOptions& options);
+  void chunk_loss_gradients(const PassContext& ctx, const RunOptions& options, int chunk);
   BatchResult summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits);
   void record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const;
+  std::int64_t forward_weight_floats(bool dense_input) const;
+  void prepare_inputs(PassContext& ctx, const InputBatch& batch, const std::vector<const float*>& weights,
+                      std::int64_t arena_floats, int threads);
   void prepare_transposes(PassContext& ctx, const std::vector<const float*>& weights, const RunOptions& options);
   void reduce_partitions(const PassContext& ctx, const std::vector<float*>& gradients, int threads) const;
   void dense_input_gradient(const PassContext& ctx, float* gradient, const RunOptions& options) const;

@@ -158,8 +158,8 @@ SG_INLINE void simulate_chunk(const PassContext& ctx, int p, float* scratch, std
   for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) simulate_layer_chunk<Isa>(ctx, l, b0, M, scratch, int_scratch);
   for (int r = 0; r < M; ++r) simulate_readout<Isa>(ctx, b0 + r, scratch, int_scratch);
 #if defined(__x86_64__)
-  // Non-temporal stores of the state (lif_step) are weakly ordered: complete them before another thread's
-  // backward pass reads the rows.
+  // Non-temporal stores of the state (lif_step) are weakly ordered: complete them before another thread reads
+  // the rows (forward() recording them; this thread's own backward pass sees them in program order anyway).
   _mm_sfence();
 #endif
 }

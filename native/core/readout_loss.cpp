@@ -16,7 +16,8 @@ void predict(const float* logits, int batch, int classes, std::int32_t* predicti
 }
 
 CrossEntropyResult softmax_cross_entropy(const float* logits, const std::int32_t* labels, int batch, int classes,
-                                         std::int32_t* predictions, float* dlogits) {
+                                         std::int32_t* predictions, float* dlogits, int mean_over) {
+  const int mean = mean_over > 0 ? mean_over : batch;
   predict(logits, batch, classes, predictions);
   CrossEntropyResult result;
   double total = 0.0;
@@ -33,11 +34,11 @@ CrossEntropyResult softmax_cross_entropy(const float* logits, const std::int32_t
       float* g = dlogits + static_cast<long>(b) * classes;
       for (int c = 0; c < classes; ++c) {
         const double p = std::exp(static_cast<double>(r[c]) - log_sum);
-        g[c] = static_cast<float>((p - (c == labels[b] ? 1.0 : 0.0)) / batch);
+        g[c] = static_cast<float>((p - (c == labels[b] ? 1.0 : 0.0)) / mean);
       }
     }
   }
-  result.loss = total / batch;
+  result.loss = total / mean;
   return result;
 }
 

@@ -48,10 +48,11 @@ inline double penalty_slope(double excess, int power) {
 
 }  // namespace
 
-double apply_regularizer(const RegularizerSpec& reg, const float* counts, float* count_grad, int batch, int neurons) {
+double apply_regularizer(const RegularizerSpec& reg, const float* counts, float* count_grad, int batch, int neurons,
+                         int mean_over) {
   const double s = reg.strength;
   const double nu = reg.threshold;
-  const double inv_batch = 1.0 / batch;
+  const double inv_batch = 1.0 / (mean_over > 0 ? mean_over : batch);
   const double inv_n = 1.0 / neurons;
   double loss = 0.0;
   for (int b = 0; b < batch; ++b) {

@@ -21,8 +21,10 @@ struct RegularizerSpec {
 std::string check_regularizer(const RegularizerSpec& reg, int depth, int index);
 
 // Adds this regularizer's gradient with respect to the counts [B][N] into count_grad and returns its loss
-// (already averaged over the batch).
-double apply_regularizer(const RegularizerSpec& reg, const float* counts, float* count_grad, int batch, int neurons);
+// (already averaged over the batch). mean_over: the size of the batch these `batch` rows belong to, when they are
+// one chunk of it (0: the rows are the whole batch).
+double apply_regularizer(const RegularizerSpec& reg, const float* counts, float* count_grad, int batch, int neurons,
+                         int mean_over = 0);
 
 const char* regularizer_kind_name(RegularizerKind kind);
 

@@ -35,6 +35,7 @@ struct Workspace {
   AlignedVector<std::int32_t> peak_step;   // [B][C]: step m in 1..T where Y is largest (max readout)
   AlignedVector<float> dlogits;            // [B][C]: d loss / d logits
   std::vector<AlignedVector<float>> transposed;  // per parameter: transposed copy for backward products
+  AlignedVector<float> forward_weights;    // the hidden layers' input and recurrent weights, copied (see plan)
   AlignedVector<float> partitions;         // [P][gradient floats]: per-chunk gradient accumulators
   AlignedVector<float> dense_grad;         // [B][T][H0]: dL/dI[n+1] of the first layer, for dense input
   AlignedVector<float> dense_drive;        // [B][T][H0]: W^T x[n], for dense input

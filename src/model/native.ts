@@ -48,9 +48,11 @@ export interface NativeSummary {
 }
 
 /**
- * Where one call's time went: wall seconds of the forward pass, weight transposes, backward pass, partition
- * reduction and dense-input gradient; thread-seconds of the backward phases (products dL/dS = W dL/dI, event-driven
- * weight gradients, adjoint steps through the surrogate).
+ * Where one call's time went, in seconds. Each chunk of the batch runs its forward and then its backward pass on one
+ * thread, so `forward` and `backward` are thread-seconds divided by the thread count (wall time when the chunks
+ * balance); `transposes` is the per-call preparation (weight transposes, dense-input drive, loss), then partition
+ * reduction and dense-input gradient in wall seconds; and thread-seconds of the backward phases (products
+ * dL/dS = W dL/dI, event-driven weight gradients, adjoint steps through the surrogate).
  */
 export interface PassTimings {
   forward: number;

@@ -67,7 +67,7 @@ __attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __r
 }
 #endif
 
-// stream: pre_reset goes to the BPTT state, read back only by the backward pass after the whole forward pass;
+// stream: pre_reset goes to the BPTT state, read back only by the chunk's backward pass after its forward pass;
 // non-temporal stores skip reading its cache lines from memory first (a write-allocate), which the forward pass
 // otherwise spends a sixth of its time on. Only for 64-byte aligned rows; the caller fences before the backward.
 template <class Isa>
