@@ -128,13 +128,14 @@ SG_INLINE void add_scaled_row(float* __restrict y, const float* __restrict x, fl
 // y += sum of the rows a[rows_a[i]] (i < count_a) and b[rows_b[i]] (i < count_b), rows of n floats at strides
 // stride_a / stride_b: a step's input events and recurrent spikes together. y is held in registers one block of
 // columns at a time while every row streams through, instead of being loaded and stored once per row.
-template <class Isa>
+// Block: vectors per column block (0: 8, or 4 for SSE).
+template <class Isa, int Block = 0>
 SG_INLINE void add_rows_to(float* __restrict y, int n, const float* __restrict a, long stride_a,
                            const std::int32_t* __restrict rows_a, int count_a, const float* __restrict b,
                            long stride_b, const std::int32_t* __restrict rows_b, int count_b) {
   typedef typename FloatVector<Isa::W>::type vec;
   constexpr int W = Isa::W;
-  constexpr int NB = Isa::W == 16 ? 8 : (Isa::W == 8 ? 8 : 4);  // vectors per column block
+  constexpr int NB = Block > 0 ? Block : (Isa::W == 4 ? 4 : 8);
   int j = 0;
   for (; j + NB * W <= n; j += NB * W) {
     vec acc[NB];
