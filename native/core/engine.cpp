@@ -352,9 +352,9 @@ void Engine::chunk_loss_gradients(const PassContext& ctx, const RunOptions& opti
   const int C = ctx.outputs;
   const int b0 = ctx.chunk_begin[p];
   const int M = ctx.chunk_begin[p + 1] - b0;
-  std::vector<std::int32_t> predictions(static_cast<std::size_t>(M));
+  // No allocation here: this runs inside a parallel region, where an exception could not reach the caller.
   softmax_cross_entropy(ws_.logits.data() + static_cast<std::int64_t>(b0) * C, ctx.batch->labels + b0, M, C,
-                        predictions.data(), ws_.dlogits.data() + static_cast<std::int64_t>(b0) * C, B);
+                        nullptr, ws_.dlogits.data() + static_cast<std::int64_t>(b0) * C, B);
   for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) {
     if (!ctx.layers[l].has_count_grad) continue;
     const int H = ctx.layers[l].size;

@@ -18,7 +18,7 @@ void predict(const float* logits, int batch, int classes, std::int32_t* predicti
 CrossEntropyResult softmax_cross_entropy(const float* logits, const std::int32_t* labels, int batch, int classes,
                                          std::int32_t* predictions, float* dlogits, int mean_over) {
   const int mean = mean_over > 0 ? mean_over : batch;
-  predict(logits, batch, classes, predictions);
+  if (predictions != nullptr) predict(logits, batch, classes, predictions);
   CrossEntropyResult result;
   double total = 0.0;
   for (int b = 0; b < batch; ++b) {
@@ -29,7 +29,7 @@ CrossEntropyResult softmax_cross_entropy(const float* logits, const std::int32_t
     for (int c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(r[c]) - peak);
     const double log_sum = peak + std::log(sum);
     total += log_sum - r[labels[b]];
-    if (predictions[b] == labels[b]) ++result.correct;
+    if (predictions != nullptr && predictions[b] == labels[b]) ++result.correct;
     if (dlogits != nullptr) {
       float* g = dlogits + static_cast<long>(b) * classes;
       for (int c = 0; c < classes; ++c) {

@@ -12,7 +12,7 @@ struct CrossEntropyResult {
 };
 
 // predictions[b] = first index of the largest logit. With labels, also the loss and, if dlogits is not null,
-// dL/dlogits = (softmax - onehot) / batch. mean_over: the size of the batch these `batch` rows belong to, when
+// dL/dlogits = (softmax - onehot) / batch. predictions may be null (then correct stays 0). mean_over: the size of the batch these `batch` rows belong to, when
 // they are one chunk of it (0: the rows are the whole batch).
 void predict(const float* logits, int batch, int classes, std::int32_t* predictions);
 CrossEntropyResult softmax_cross_entropy(const float* logits, const std::int32_t* labels, int batch, int classes,
