@@ -151,11 +151,8 @@ std::int64_t WorkspacePlan::bytes(int threads) const {
 // The forward pass adds the input and recurrent weight rows of every event. The caller's arrays (JavaScript
 // memory) are only 16-byte aligned, so each 64-byte vector load of a row straddles two cache lines; one copy per
 // call into an aligned arena costs a single sequential read of the weights and made the forward pass 10-25 %
-// faster on every benchmark config. The arena is rounded up to whole huge pages (at most 2 MiB more) once the
-// weights fill a quarter of one, so the rows, one 4 KiB page each at 1024 neurons, do not miss the TLB. Above
-// 64 MiB a copy would double a large share of memory: such nets read the caller's arrays. The first layer's
-// weights under dense input are packed for a GEMM instead (packed_input).
-constexpr std::int64_t kForwardCopyMinBytes = std::int64_t{512} << 10;
+// faster on every benchmark config. Above 64 MiB a copy would double a large share of memory: such nets read the
+// caller's arrays. The first layer's weights under dense input are packed for a GEMM instead (packed_input).
 constexpr std::int64_t kForwardCopyMaxBytes = std::int64_t{64} << 20;
 
 std::int64_t Engine::forward_weight_floats(bool dense_input) const {
@@ -164,10 +161,7 @@ std::int64_t Engine::forward_weight_floats(bool dense_input) const {
     if (!(dense_input && l == 0)) floats += round_to_line(params_[input_index_[l]].size());
     if (recurrent_index_[l] >= 0) floats += round_to_line(params_[recurrent_index_[l]].size());
   }
-  if (floats * 4 > kForwardCopyMaxBytes) return 0;
-  if (floats * 4 < kForwardCopyMinBytes) return floats;
-  const std::int64_t page = static_cast<std::int64_t>(kHugePageBytes / 4);
-  return (floats + page - 1) / page * page;
+  return floats * 4 > kForwardCopyMaxBytes ? 0 : floats;
 }
 
 WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input, IsaLevel isa,
