@@ -361,7 +361,7 @@ void Engine::chunk_loss_gradients(const PassContext& ctx, const RunOptions& opti
   }
 }
 
-BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits) {
+BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options) {
   const int B = ctx.batch_size;
   const int C = ctx.outputs;
   BatchResult result;
@@ -369,9 +369,9 @@ BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options,
   result.logits.assign(ws_.logits.begin(), ws_.logits.begin() + static_cast<std::int64_t>(B) * C);
   const InputBatch& batch = *ctx.batch;
   if (batch.labels != nullptr) {
+    // The loss gradients (dL/dlogits, dL/dcounts) come per chunk from chunk_loss_gradients.
     const CrossEntropyResult ce = softmax_cross_entropy(ws_.logits.data(), batch.labels, B, C,
-                                                        result.predictions.data(),
-                                                        want_dlogits ? ws_.dlogits.data() : nullptr);
+                                                        result.predictions.data(), nullptr);
     result.has_loss = true;
     result.cross_entropy = ce.loss;
     result.correct = ce.correct;
@@ -380,18 +380,12 @@ BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options,
   }
 
   const int depth = static_cast<int>(ctx.layers.size());
-  for (int l = 0; l < depth; ++l) {
-    if (ctx.layers[l].has_count_grad) {
-      std::fill(ws_.layers[l].count_grad.begin(), ws_.layers[l].count_grad.begin() + static_cast<std::int64_t>(B) * ctx.layers[l].size, 0.0f);
-    }
-  }
   result.regularizer_losses.assign(options.regularizers.size(), 0.0);
   for (std::size_t r = 0; r < options.regularizers.size(); ++r) {
     const RegularizerSpec& reg = options.regularizers[r];
     for (int l = 0; l < depth; ++l) {
       if (reg.layer >= 0 && reg.layer != l) continue;
-      result.regularizer_losses[r] += apply_regularizer(reg, ws_.layers[l].counts.data(),
-                                                        ws_.layers[l].count_grad.data(), B, ctx.layers[l].size);
+      result.regularizer_losses[r] += apply_regularizer(reg, ws_.layers[l].counts.data(), nullptr, B, ctx.layers[l].size);
     }
     result.regularization += result.regularizer_losses[r];
   }
@@ -468,7 +462,7 @@ BatchResult Engine::forward(const InputBatch& batch, const std::vector<const flo
   PassContext ctx = build_context(batch, weights, options, false);
   ctx.record_readout = record != nullptr ? record->readout : nullptr;
   run_forward(ctx, options);
-  BatchResult result = summarize(ctx, options, false);
+  BatchResult result = summarize(ctx, options);
   if (record != nullptr) record_outputs(ctx, *record, options.threads);
   return result;
 }
@@ -662,7 +656,7 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
   }
   {
     // Loss, predictions and counts of the whole batch; throws (before any gradient is written) if not finite.
-    BatchResult summary = summarize(ctx, options, false);
+    BatchResult summary = summarize(ctx, options);
     summary.timings = result.timings;
     result = std::move(summary);
   }

@@ -114,7 +114,7 @@ class Engine {
   void run_forward(const PassContext& ctx, const RunOptions& options);
   void prepare_dense_drive(const PassContext& ctx, const RunOptions& options);
   void chunk_loss_gradients(const PassContext& ctx, const RunOptions& options, int chunk);
-  BatchResult summarize(const PassContext& ctx, const RunOptions& options, bool want_dlogits);
+  BatchResult summarize(const PassContext& ctx, const RunOptions& options);
   void record_outputs(const PassContext& ctx, const RecordRequest& record, int threads) const;
   std::int64_t forward_weight_floats(bool dense_input) const;
   void prepare_inputs(PassContext& ctx, const InputBatch& batch, const std::vector<const float*>& weights,

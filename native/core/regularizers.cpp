@@ -57,7 +57,7 @@ double apply_regularizer(const RegularizerSpec& reg, const float* counts, float*
   double loss = 0.0;
   for (int b = 0; b < batch; ++b) {
     const float* z = counts + static_cast<long>(b) * neurons;
-    float* g = count_grad + static_cast<long>(b) * neurons;
+    float* g = count_grad != nullptr ? count_grad + static_cast<long>(b) * neurons : nullptr;
     switch (reg.kind) {
       case RegularizerKind::Lower:
       case RegularizerKind::Upper: {
@@ -66,7 +66,7 @@ double apply_regularizer(const RegularizerSpec& reg, const float* counts, float*
         for (int i = 0; i < neurons; ++i) {
           const double excess = sign * (z[i] - nu);
           sum += penalty(excess, reg.power);
-          g[i] += static_cast<float>(s * inv_n * inv_batch * sign * penalty_slope(excess, reg.power));
+          if (g != nullptr) g[i] += static_cast<float>(s * inv_n * inv_batch * sign * penalty_slope(excess, reg.power));
         }
         loss += s * inv_n * sum;
         break;
@@ -80,7 +80,7 @@ double apply_regularizer(const RegularizerSpec& reg, const float* counts, float*
         const double excess = sign * (mean - nu);
         loss += s * penalty(excess, reg.power);
         const float gi = static_cast<float>(s * sign * penalty_slope(excess, reg.power) * inv_n * inv_batch);
-        if (gi != 0.0f) {
+        if (g != nullptr && gi != 0.0f) {
           for (int i = 0; i < neurons; ++i) g[i] += gi;
         }
         break;

@@ -20,8 +20,8 @@ struct RegularizerSpec {
 // Empty string when valid for a network of `depth` hidden layers, otherwise what is wrong with which field.
 std::string check_regularizer(const RegularizerSpec& reg, int depth, int index);
 
-// Adds this regularizer's gradient with respect to the counts [B][N] into count_grad and returns its loss
-// (already averaged over the batch). mean_over: the size of the batch these `batch` rows belong to, when they are
+// Adds this regularizer's gradient with respect to the counts [B][N] into count_grad (unless null) and returns its
+// loss (already averaged over the batch). mean_over: the size of the batch these `batch` rows belong to, when they are
 // one chunk of it (0: the rows are the whole batch).
 double apply_regularizer(const RegularizerSpec& reg, const float* counts, float* count_grad, int batch, int neurons,
                          int mean_over = 0);
