@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { redisConnection } from '../src/sweep/queue.js';
 import { ResultStore } from '../src/sweep/store.js';
 import { redisAvailable, type RedisServer, startRedis } from './redis-server.js';
 import { cli, tinyBase, writeSpec } from './sweep-fixtures.js';
@@ -145,6 +146,56 @@ describe.skipIf(!hasRedis)('spikegrad sweep --queue with spikegrad worker', () =
     expect(stored.filter((r) => r.status === 'done')).toHaveLength(5);
     w.child.kill('SIGTERM');
     await w.exited;
+  }, 180_000);
+
+  it('gives two stores running the same sweep on one queue their own jobs', async () => {
+    // One job per trial and store: with job id = trial id, the first coordinator to store a result removed the
+    // shared job and the other waited for ever.
+    const spec = writeSpec(tmp, 'q-two', { list: [{ seed: 1 }, { seed: 2 }] });
+    const other = path.join(tmp, 'q-two-other.sqlite');
+    const a = coordinator(spec, 'q-two');
+    const b = start(['sweep', spec, '--store', other, '--queue', redis.url, '--queue-name', 'q-two', '--progress', 'lines']);
+    const w = worker('q-two', 'wt');
+    expect((await a.exited).code, a.log()).toBe(0);
+    expect((await b.exited).code, b.log()).toBe(0);
+    const ids: string[] = [];
+    for (const file of [path.join(tmp, 'q-two.sqlite'), other]) {
+      const store = new ResultStore(file, { readonly: true });
+      try {
+        expect(store.trials().map((r) => r.status)).toEqual(['done', 'done']);
+        ids.push(store.id);
+      } finally {
+        store.close();
+      }
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    expect((w.log().match(/done: test accuracy/g) ?? []).length).toBe(4);
+    w.child.kill('SIGTERM');
+    await w.exited;
+  }, 180_000);
+
+  it('queues a trial again when its job vanished from Redis', async () => {
+    const spec = writeSpec(tmp, 'q-gone', { list: [{ seed: 3 }] });
+    const c = coordinator(spec, 'q-gone');
+    const { Queue } = await import('bullmq');
+    const connection = await redisConnection(redis.url);
+    const queue = new Queue('q-gone', { connection });
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await queue.getWaitingCount()) === 0) {
+        if (Date.now() > deadline) throw new Error(`the trial was never queued:\n${c.log()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await queue.obliterate({ force: true });
+      const w = worker('q-gone', 'wg');
+      expect((await c.exited).code, c.log()).toBe(0);
+      expect(rows('q-gone').map((r) => r.status)).toEqual(['done']);
+      w.child.kill('SIGTERM');
+      await w.exited;
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   }, 180_000);
 
   it('says when Redis cannot be reached instead of waiting for ever', async () => {

@@ -1,8 +1,10 @@
 /**
- * Sweeps over a cluster: the coordinator puts each unfinished trial in a BullMQ queue on Redis (job id = trial id,
- * so a trial is never queued twice), `spikegrad worker` processes run them anywhere, and the coordinator moves
+ * Sweeps over a cluster: the coordinator puts each unfinished trial in a BullMQ queue on Redis (job id = store id
+ * and trial id, so a trial is never queued twice for one store, while two stores running the same sweep on one
+ * queue each get their own jobs), `spikegrad worker` processes run them anywhere, and the coordinator moves
  * every finished job's result into the store. Results stay in Redis until stored, so a coordinator that is killed
- * and started again collects what finished meanwhile and waits for the rest.
+ * and started again collects what finished meanwhile and waits for the rest; a job that vanished from Redis
+ * (removed by hand, or Redis restarted without persistence) is queued again.
  */
 // bullmq and ioredis are loaded when a queue is used: importing spikegrad should not cost their ~50 MB.
 import type { Redis } from 'ioredis';
@@ -73,6 +75,11 @@ export function outcomeFromJob(value: TrialJobResult): TrialOutcome {
   return { results: value.results, weights: new Uint8Array(Buffer.from(value.weights, 'base64')), worker: value.worker };
 }
 
+/** The queue job of a trial for one store ('-': BullMQ job ids may not contain ':'). */
+export function trialJobId(storeId: string, trialId: string): string {
+  return `${storeId}-${trialId}`;
+}
+
 export interface QueueSweepOptions {
   url: string;
   queueName?: string;
@@ -80,6 +87,8 @@ export interface QueueSweepOptions {
   /** How often job states are read from Redis. */
   pollMs?: number;
   signal?: AbortSignal;
+  /** Trials of the sweep already done in the store: a job of theirs still in Redis is removed. */
+  finished?: string[];
   onState?: (trial: Trial, state: 'queued' | 'running' | 'done' | 'failed', detail?: string) => void;
 }
 
@@ -89,27 +98,45 @@ export async function runQueuedSweep(sweep: string, trials: Trial[], store: Resu
   const queue = new Queue<TrialJobData, TrialJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   try {
     await queue.waitUntilReady();
-    const open = new Map(trials.map((t) => [t.id, t]));
-    for (const trial of trials) {
-      const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, trial.id);
-      // A job that failed for good in an earlier run of the sweep is queued afresh: re-running retries failures.
-      if (job && (await job.getState()) === 'failed') await job.remove();
-      else if (job) continue;
+    const jobId = (trialId: string) => trialJobId(store.id, trialId);
+    const enqueue = async (trial: Trial) => {
       await queue.add('trial', { sweep, trialId: trial.id, config: trial.config }, {
-        jobId: trial.id,
+        jobId: jobId(trial.id),
         attempts: options.attempts,
         backoff: { type: 'fixed', delay: 1000 },
         removeOnComplete: false,
         removeOnFail: false,
       });
       options.onState?.(trial, 'queued');
+    };
+    // Jobs of trials the store already holds (a coordinator killed between storing a result and removing its job).
+    await Promise.all(
+      (options.finished ?? []).map(async (id) => {
+        const job = await Job.fromId(queue, jobId(id));
+        const state = job && (await job.getState());
+        if (state === 'completed' || state === 'failed') await job!.remove();
+      }),
+    );
+    const open = new Map(trials.map((t) => [t.id, t]));
+    for (const trial of trials) {
+      const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, jobId(trial.id));
+      // A job that failed for good in an earlier run of the sweep is queued afresh: re-running retries failures.
+      if (job && (await job.getState()) === 'failed') await job.remove();
+      else if (job) continue;
+      await enqueue(trial);
     }
     const running = new Set<string>();
     while (open.size > 0 && !options.signal?.aborted) {
       await Promise.all(
         [...open.values()].map(async (trial) => {
-          const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, trial.id);
-          if (!job) return;
+          const job = await Job.fromId<TrialJobData, TrialJobResult>(queue, jobId(trial.id));
+          if (!job) {
+            // Gone from Redis without its result reaching this store: waiting would never end.
+            running.delete(trial.id);
+            store.setQueueState(trial.id, 'pending');
+            await enqueue(trial);
+            return;
+          }
           const state = await job.getState();
           if (state === 'completed') {
             const outcome = outcomeFromJob(job.returnvalue);

@@ -64,6 +64,7 @@ export async function runSweep(specInput: SweepSpec | string, options: SweepOpti
         queueName: options.queueName,
         attempts: spec.attempts,
         signal: options.signal,
+        finished: [...done],
         onState: (trial, state, detail) => {
           if (state === 'running') options.onStart?.(trial);
           else options.onEnd?.(trial, state, detail);

@@ -4,6 +4,7 @@
  * failed). A done row is never written again, so however often a result arrives (a retried queue job, a
  * re-run sweep) no trial is stored twice.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -80,6 +81,10 @@ CREATE TABLE IF NOT EXISTS trials (
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS trials_by_sweep ON trials (sweep, idx);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 interface RawRow {
@@ -124,7 +129,20 @@ export class ResultStore {
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.exec(SCHEMA);
+      // Made once per store file; OR IGNORE keeps the first when two processes open a new store together.
+      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)").run(randomUUID().replace(/-/g, ''));
     }
+  }
+
+  /**
+   * A random id this store file keeps for life: queue jobs are named by store and trial, so two stores running
+   * the same sweep on one Redis queue each get their own jobs, and a restarted coordinator finds its own.
+   */
+  get id(): string {
+    const hasMeta = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+    const row = hasMeta ? (this.db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string } | undefined) : undefined;
+    if (!row) throw new Error(`${this.file}: the store has no id yet (open it writable once)`);
+    return row.value;
   }
 
   close(): void {
