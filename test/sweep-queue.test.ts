@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { redisConnection } from '../src/sweep/queue.js';
+import { redisConnection, trialJobId } from '../src/sweep/queue.js';
 import { ResultStore } from '../src/sweep/store.js';
 import { redisAvailable, type RedisServer, startRedis } from './redis-server.js';
 import { cli, tinyBase, writeSpec } from './sweep-fixtures.js';
@@ -192,6 +192,38 @@ describe.skipIf(!hasRedis)('spikegrad sweep --queue with spikegrad worker', () =
       expect(rows('q-gone').map((r) => r.status)).toEqual(['done']);
       w.child.kill('SIGTERM');
       await w.exited;
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  }, 180_000);
+
+  it('removes a leftover job of a trial the store already holds', async () => {
+    const spec = writeSpec(tmp, 'q-left', { list: [{ seed: 4 }] });
+    const first = coordinator(spec, 'q-left');
+    const w = worker('q-left', 'wl');
+    expect((await first.exited).code, first.log()).toBe(0);
+    w.child.kill('SIGTERM');
+    await w.exited;
+    const store = new ResultStore(path.join(tmp, 'q-left.sqlite'), { readonly: true });
+    const jobId = trialJobId(store.id, store.trials()[0].id);
+    store.close();
+    // What a coordinator killed between storing a result and removing its job leaves behind: a completed job.
+    const { Job, Queue, Worker } = await import('bullmq');
+    const connection = await redisConnection(redis.url);
+    const queue = new Queue('q-left', { connection });
+    try {
+      await queue.add('trial', {}, { jobId, removeOnComplete: false });
+      const completer = new Worker('q-left', async () => 'ok', { connection: await redisConnection(redis.url) });
+      const deadline = Date.now() + 30_000;
+      while ((await (await Job.fromId(queue, jobId))?.getState()) !== 'completed') {
+        if (Date.now() > deadline) throw new Error('the leftover job never completed');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await completer.close();
+      const again = coordinator(spec, 'q-left');
+      expect((await again.exited).code, again.log()).toBe(0);
+      expect(await Job.fromId(queue, jobId)).toBeUndefined();
     } finally {
       await queue.close();
       connection.disconnect();
