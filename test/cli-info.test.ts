@@ -21,6 +21,12 @@ describe('spikegrad info', () => {
     expect(out).toMatch(/simd: +generic/);
   });
 
+  it('runs as an executable, as npx and the bin link start it', () => {
+    // build:ts recreates dist/ and has to set the executable bit again (tsc does not).
+    const out = execFileSync(cli, ['info', '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(out).version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('prints help for unknown commands with a non-zero exit', () => {
     expect(() => execFileSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8', stdio: 'pipe' })).toThrow(/unknown command/);
   });
