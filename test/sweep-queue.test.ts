@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { redisConnection, trialJobId } from '../src/sweep/queue.js';
@@ -71,6 +73,28 @@ function start(args: string[]) {
 const worker = (queue: string, name: string) =>
   start(['worker', '--queue', redis.url, '--queue-name', queue, '--threads', '1', '--lock-ms', '2000', '--stalled-ms', '1000', '--dir', path.join(tmp, name)]);
 const coordinator = (spec: string, queue: string) => start(['sweep', spec, '--queue', redis.url, '--queue-name', queue, '--progress', 'lines']);
+
+/** Runs `fn` with a BullMQ queue of that name on the test's Redis, closed afterwards. */
+async function withQueue(name: string, fn: (queue: Queue, connection: Redis) => Promise<void>): Promise<void> {
+  const { Queue: QueueClass } = await import('bullmq');
+  const connection = await redisConnection(redis.url);
+  const queue = new QueueClass(name, { connection });
+  try {
+    await fn(queue, connection);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/** Polls `holds` every 100 ms; fails after 30 s saying what it waited for. */
+async function until(holds: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await holds())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function rows(name: string) {
   const store = new ResultStore(path.join(tmp, `${name}.sqlite`), { readonly: true });
@@ -177,25 +201,15 @@ describe.skipIf(!hasRedis)('spikegrad sweep --queue with spikegrad worker', () =
   it('queues a trial again when its job vanished from Redis', async () => {
     const spec = writeSpec(tmp, 'q-gone', { list: [{ seed: 3 }] });
     const c = coordinator(spec, 'q-gone');
-    const { Queue } = await import('bullmq');
-    const connection = await redisConnection(redis.url);
-    const queue = new Queue('q-gone', { connection });
-    try {
-      const deadline = Date.now() + 30_000;
-      while ((await queue.getWaitingCount()) === 0) {
-        if (Date.now() > deadline) throw new Error(`the trial was never queued:\n${c.log()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    await withQueue('q-gone', async (queue) => {
+      await until(async () => (await queue.getWaitingCount()) > 0, `the trial to be queued:\n${c.log()}`);
       await queue.obliterate({ force: true });
-      const w = worker('q-gone', 'wg');
-      expect((await c.exited).code, c.log()).toBe(0);
-      expect(rows('q-gone').map((r) => r.status)).toEqual(['done']);
-      w.child.kill('SIGTERM');
-      await w.exited;
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
+    });
+    const w = worker('q-gone', 'wg');
+    expect((await c.exited).code, c.log()).toBe(0);
+    expect(rows('q-gone').map((r) => r.status)).toEqual(['done']);
+    w.child.kill('SIGTERM');
+    await w.exited;
   }, 180_000);
 
   it('removes a leftover job of a trial the store already holds', async () => {
@@ -208,26 +222,17 @@ describe.skipIf(!hasRedis)('spikegrad sweep --queue with spikegrad worker', () =
     const store = new ResultStore(path.join(tmp, 'q-left.sqlite'), { readonly: true });
     const jobId = trialJobId(store.id, store.trials()[0].id);
     store.close();
-    // What a coordinator killed between storing a result and removing its job leaves behind: a completed job.
-    const { Job, Queue, Worker } = await import('bullmq');
-    const connection = await redisConnection(redis.url);
-    const queue = new Queue('q-left', { connection });
-    try {
+    const { Job, Worker } = await import('bullmq');
+    await withQueue('q-left', async (queue, connection) => {
+      // What a coordinator killed between storing a result and removing its job leaves behind: a completed job.
       await queue.add('trial', {}, { jobId, removeOnComplete: false });
-      const completer = new Worker('q-left', async () => 'ok', { connection: await redisConnection(redis.url) });
-      const deadline = Date.now() + 30_000;
-      while ((await (await Job.fromId(queue, jobId))?.getState()) !== 'completed') {
-        if (Date.now() > deadline) throw new Error('the leftover job never completed');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const completer = new Worker('q-left', async () => 'ok', { connection });
+      await until(async () => (await (await Job.fromId(queue, jobId))?.getState()) === 'completed', 'the leftover job to complete');
       await completer.close();
       const again = coordinator(spec, 'q-left');
       expect((await again.exited).code, again.log()).toBe(0);
       expect(await Job.fromId(queue, jobId)).toBeUndefined();
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
+    });
   }, 180_000);
 
   it('says when Redis cannot be reached instead of waiting for ever', async () => {
