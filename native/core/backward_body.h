@@ -275,8 +275,8 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
         float* dW0 = grads + first.input_grad_offset;
         const float* gi0 = gI[0] + static_cast<std::int64_t>(r) * H0;
         if (ctx.dense_input) {
-          // Kept for the X^T G product after the time loop: row (b, n) holds dL/dI[n+1].
-          std::memcpy(ctx.dense_grad + (static_cast<std::int64_t>(b) * T + n) * H0, gi0, sizeof(float) * H0);
+          // Kept for the X^T G product after the time loop: row (b, n) holds dL/dI[n+1], stored in GEMM panels.
+          store_packed_row<Isa>(ctx.dense_grad, static_cast<std::int64_t>(ctx.batch_size) * T, static_cast<std::int64_t>(b) * T + n, gi0, H0);
         } else {
           const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
           add_to_rows<Isa>(dW0, H0, batch.units + step_begin[n], step_begin[n + 1] - step_begin[n], gi0, H0);
@@ -319,8 +319,8 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
   if (ctx.dense_input) {
     // dL/dI[T] = 0: the last row of each sample.
     for (int r = 0; r < M; ++r) {
-      std::memset(ctx.dense_grad + (static_cast<std::int64_t>(b0 + r) * T + T - 1) * ctx.layers[0].size, 0,
-                  sizeof(float) * ctx.layers[0].size);
+      store_packed_row<Isa>(ctx.dense_grad, static_cast<std::int64_t>(ctx.batch_size) * T, static_cast<std::int64_t>(b0 + r) * T + T - 1, nullptr,
+                            ctx.layers[0].size);
     }
   }
 }

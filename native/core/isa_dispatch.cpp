@@ -31,9 +31,9 @@ namespace {
                             int ldc) {                                                                       \
     gemm_accumulate<ISA>(M, N, K, A, lda, B, ldb, C, ldc);                                                   \
   }                                                                                                          \
-  TARGET void gemm_at_b_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* B, int ldb,       \
-                                 float* C, int ldc) {                                                        \
-    gemm_at_b_accumulate<ISA>(M, N, K, A, lda, B, ldb, C, ldc);                                              \
+  TARGET void gemm_at_b_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* Bp, float* C,     \
+                                 int ldc) {                                                                  \
+    gemm_packed_accumulate<ISA, true>(M, N, K, A, lda, Bp, C, ldc);                                          \
   }                                                                                                          \
   TARGET void fourier_##SUFFIX(const double* x, int n, const double* a, const double* w, const double* ph,       \
                                int terms, double* acc) {                                                     \

@@ -16,9 +16,8 @@ struct PassFunctions {
                          double* phase_seconds);
   // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
   void (*gemm_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
-  // C[M x N] += A^T B, A stored [K x M].
-  void (*gemm_at_b_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
-                               int ldc);
+  // C[M x N] += A^T B, A stored [K x M], B packed (pack_plain / store_packed_row).
+  void (*gemm_at_b_accumulate)(int M, int N, int K, const float* A, int lda, const float* Bp, float* C, int ldc);
   // Pack the transpose of S [N x K] into panels [panel_begin, panel_end) (see pack_transposed); panel width.
   void (*pack_transposed)(const float* S, int N, int K, float* out, int panel_begin, int panel_end);
   // The same panels from B = S [K x N] itself.

@@ -42,21 +42,27 @@ TEST(gemm_matches_naive_at_every_level) {
 
 TEST(transposed_gemm_matches_naive_at_every_level) {
   Rng rng(8);
-  const int shapes[][3] = {{1, 1, 1}, {5, 40, 17}, {32, 256, 1100}, {7, 33, 600}};
+  // M past one tile with every remainder; N with a partial last panel; K over two 512-row blocks.
+  const int shapes[][3] = {{1, 1, 1}, {5, 40, 17}, {32, 256, 1100}, {7, 33, 600}, {48, 130, 1030}, {13, 64, 513}};
   for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
     const PassFunctions& f = pass_functions(level);
     for (const auto& s : shapes) {
       const int M = s[0], N = s[1], K = s[2];
-      const int lda = M + 3, ldb = N + 1, ldc = N + 4;  // A stored [K x M]
-      std::vector<float> A(K * lda), B(K * ldb), C(M * ldc);
+      const int lda = M + 3, ldc = N + 4;  // A stored [K x M]
+      std::vector<float> A(K * lda), B(K * N), C(M * ldc);
       for (float& x : A) x = rng.uniform(-1, 1);
       for (float& x : B) x = rng.uniform(-1, 1);
       for (float& x : C) x = rng.uniform(-1, 1);
       std::vector<double> expected(C.begin(), C.end());
       for (int i = 0; i < M; ++i)
         for (int j = 0; j < N; ++j)
-          for (int k = 0; k < K; ++k) expected[i * ldc + j] += static_cast<double>(A[k * lda + i]) * B[k * ldb + j];
-      f.gemm_at_b_accumulate(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc);
+          for (int k = 0; k < K; ++k) expected[i * ldc + j] += static_cast<double>(A[k * lda + i]) * B[k * N + j];
+      // B packed by pack_plain; the same panels as the backward pass writes row by row (store_packed_row).
+      const int panels = (N + f.panel_width - 1) / f.panel_width;
+      std::vector<float> packed(static_cast<std::size_t>(packed_panels_size(N, K, f.panel_width)), 7.0f);
+      f.pack_plain(B.data(), N, K, packed.data(), 0, panels);
+      f.gemm_at_b_accumulate(M, N, K, A.data(), lda, packed.data(), C.data(), ldc);
+      // Columns past N must be untouched.
       for (int i = 0; i < M * ldc; ++i) CHECK_NEAR(C[i], expected[i], 2e-5 * (1 + std::sqrt(static_cast<double>(K))));
     }
   }

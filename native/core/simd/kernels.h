@@ -362,36 +362,34 @@ SG_INLINE void gemm_tile(int K, const float* __restrict A, int lda, const float*
     for (int q = 0; q < NV; ++q) *reinterpret_cast<vec*>(C + r * ldc + q * W) = acc[r][q];
 }
 
-template <class Isa, int NV, bool TransA>
+template <class Isa, int NV>
 SG_INLINE void gemm_column_panel(int M, int K, const float* __restrict A, int lda, const float* __restrict B,
                                  int ldb, float* __restrict C, int ldc) {
   constexpr int MR = Isa::MR;
-  // Row i of op(A) starts at A + i*lda (plain) or A + i (transposed).
-  const long step = TransA ? 1 : lda;
   int i = 0;
-  for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, TransA>(K, A + i * step, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
-  for (; i < M; ++i) gemm_tile<Isa, 1, NV, TransA>(K, A + i * step, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
+  for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, false>(K, A + static_cast<long>(i) * lda, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
+  for (; i < M; ++i) gemm_tile<Isa, 1, NV, false>(K, A + static_cast<long>(i) * lda, lda, B, ldb, C + static_cast<long>(i) * ldc, ldc);
 }
 
-// C[M x N] += op(A)[M x K] B[K x N], row-major. K is cut into blocks so that the B panel a column sweep reuses
-// ([kc x NV*W], 128 KB at most) stays in L2 while all M rows pass over it.
-template <class Isa, bool TransA>
+// C[M x N] += A[M x K] B[K x N], row-major, B unpacked. K is cut into blocks so that the B panel a column sweep
+// reuses ([kc x NV*W], 128 KB at most) stays in L2 while all M rows pass over it.
+template <class Isa>
 SG_INLINE void gemm_blocked(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict B,
                             int ldb, float* __restrict C, int ldc) {
   constexpr int W = Isa::W, NV = Isa::NV;
   constexpr int KC = 512;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = K - k0 < KC ? K - k0 : KC;
-    const float* Ak = TransA ? A + static_cast<long>(k0) * lda : A + k0;
+    const float* Ak = A + k0;
     const float* Bk = B + static_cast<long>(k0) * ldb;
     int j = 0;
-    for (; j + W * NV <= N; j += W * NV) gemm_column_panel<Isa, NV, TransA>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
-    for (; j + W <= N; j += W) gemm_column_panel<Isa, 1, TransA>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
+    for (; j + W * NV <= N; j += W * NV) gemm_column_panel<Isa, NV>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
+    for (; j + W <= N; j += W) gemm_column_panel<Isa, 1>(M, kc, Ak, lda, Bk + j, ldb, C + j, ldc);
     if (j < N) {
       for (int i = 0; i < M; ++i) {
         float* __restrict c = C + static_cast<long>(i) * ldc;
         for (int k = 0; k < kc; ++k) {
-          const float a = TransA ? Ak[static_cast<long>(k) * lda + i] : Ak[static_cast<long>(i) * lda + k];
+          const float a = Ak[static_cast<long>(i) * lda + k];
           const float* __restrict b = Bk + static_cast<long>(k) * ldb;
           for (int jj = j; jj < N; ++jj) c[jj] += a * b[jj];
         }
@@ -404,15 +402,9 @@ SG_INLINE void gemm_blocked(int M, int N, int K, const float* __restrict A, int 
 template <class Isa>
 SG_INLINE void gemm_accumulate(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict B,
                                int ldb, float* __restrict C, int ldc) {
-  gemm_blocked<Isa, false>(M, N, K, A, lda, B, ldb, C, ldc);
+  gemm_blocked<Isa>(M, N, K, A, lda, B, ldb, C, ldc);
 }
 
-// C[M x N] += A^T B with A stored [K x M] (row stride lda): the weight gradient X^T G of dense input.
-template <class Isa>
-SG_INLINE void gemm_at_b_accumulate(int M, int N, int K, const float* __restrict A, int lda,
-                                    const float* __restrict B, int ldb, float* __restrict C, int ldc) {
-  gemm_blocked<Isa, true>(M, N, K, A, lda, B, ldb, C, ldc);
-}
 
 // Packed B: the transpose of S [N x K] (row-major) cut into panels of PW columns, each stored [K][PW]
 // contiguously (the last panel zero-padded). A GEMM then streams every panel sequentially: with B rows a large
@@ -451,8 +443,22 @@ SG_INLINE void pack_plain(const float* __restrict S, int N, int K, float* __rest
   }
 }
 
-// C[M x N] += A[M x K] B[K x N] with B packed by pack_transposed.
+// Row `row` of a packed B [rows x n] (the layout pack_plain makes) from x[0 .. n), or zeros for x = null; the
+// padding of the last panel is zeroed. A pass writes B this way one row at a time, so no packing pass is needed.
 template <class Isa>
+SG_INLINE void store_packed_row(float* __restrict packed, std::int64_t rows, std::int64_t row, const float* __restrict x, int n) {
+  constexpr int PW = Isa::PW;
+  for (int j0 = 0, q = 0; j0 < n; j0 += PW, ++q) {
+    float* __restrict dst = packed + (q * rows + row) * PW;
+    const int width = n - j0 < PW ? n - j0 : PW;
+    for (int jj = 0; jj < width; ++jj) dst[jj] = x != nullptr ? x[j0 + jj] : 0.0f;
+    for (int jj = width; jj < PW; ++jj) dst[jj] = 0.0f;
+  }
+}
+
+// C[M x N] += op(A)[M x K] B[K x N] with B packed (pack_transposed, pack_plain or store_packed_row). op(A) is
+// A [M x K] (row stride lda) or, with TransA, the transpose of A [K x M] (row stride lda).
+template <class Isa, bool TransA = false>
 SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restrict A, int lda, const float* __restrict Bp,
                                       float* __restrict C, int ldc) {
   constexpr int PW = Isa::PW, NV = Isa::NV, MR = Isa::MR;
@@ -460,16 +466,18 @@ SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restri
   const int panels = (N + PW - 1) / PW;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = K - k0 < KC ? K - k0 : KC;
+    // Row i of op(A), from column k0 on.
+    auto a_row = [&](int i) { return TransA ? A + static_cast<long>(k0) * lda + i : A + static_cast<long>(i) * lda + k0; };
     for (int p = 0; p < panels; ++p) {
       const float* panel = Bp + (static_cast<std::int64_t>(p) * K + k0) * PW;
       const int j = p * PW;
       if (j + PW <= N) {
         int i = 0;
-        for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+        for (; i + MR <= M; i += MR) gemm_tile<Isa, MR, NV, TransA>(kc, a_row(i), lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
         if constexpr (MR > 4) {
-          for (; i + 4 <= M; i += 4) gemm_tile<Isa, 4, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+          for (; i + 4 <= M; i += 4) gemm_tile<Isa, 4, NV, TransA>(kc, a_row(i), lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
         }
-        for (; i < M; ++i) gemm_tile<Isa, 1, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
+        for (; i < M; ++i) gemm_tile<Isa, 1, NV, TransA>(kc, a_row(i), lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
       } else {
         // The last, partial panel: through a zero-padded tile so no store passes column N.
         alignas(64) float tile[PW];
@@ -477,7 +485,7 @@ SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restri
         for (int i = 0; i < M; ++i) {
           float* c = C + static_cast<long>(i) * ldc + j;
           for (int jj = 0; jj < PW; ++jj) tile[jj] = jj < width ? c[jj] : 0.0f;
-          gemm_tile<Isa, 1, NV, false>(kc, A + static_cast<long>(i) * lda + k0, lda, panel, PW, tile, PW);
+          gemm_tile<Isa, 1, NV, TransA>(kc, a_row(i), lda, panel, PW, tile, PW);
           for (int jj = 0; jj < width; ++jj) c[jj] = tile[jj];
         }
       }
