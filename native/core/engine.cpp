@@ -197,6 +197,8 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
     backward_floats = 2 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * C);
     for (const LayerSpec& l : spec_.layers) backward_floats += 3 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * l.size);
     backward_floats += round_to_line(max_size);  // compact row
+    // Padded adjoints (add_spike_rows): a grouped target is as wide as a hidden layer or, the readout, the outputs.
+    backward_floats += static_cast<std::int64_t>(p.max_chunk) * padded_row_floats(std::max<std::int64_t>(max_size, C));
     for (std::size_t i = 0; i < params_.size(); ++i) {
       const ParameterInfo& info = params_[i];
       const bool transposed = info.kind == ParameterInfo::Kind::Readout || (info.kind == ParameterInfo::Kind::Input && info.layer > 0) ||

@@ -69,7 +69,8 @@ double monotonic_seconds();
 //             then (reusing the start once the layers are done) readout J, Y [outputs each]; integer scratch: input
 //             and recurrent row lists [max_chunk x max layer size each] and their counts [max_chunk each]
 //   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each], then a
-//             compact row [max layer size]
+//             compact row [max layer size], then a padded copy of one target's adjoint rows [max_chunk x
+//             padded_row_floats(max of the layer sizes and outputs)]
 // (each piece rounded up to a cache line); integer scratch: one spike list of the largest layer.
 
 }  // namespace spikegrad

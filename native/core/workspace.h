@@ -49,4 +49,8 @@ struct Workspace {
 // Floats rounded up to a cache line so consecutive sub-buffers start aligned.
 inline std::int64_t round_to_line(std::int64_t floats) { return (floats + 15) / 16 * 16; }
 
+// Row stride of a padded copy of rows of n floats: one cache line more than aligned, so rows of a power-of-two
+// width (1024 floats = 4 KB) do not all map the same columns to the same L1 sets (see add_grouped_rows).
+inline std::int64_t padded_row_floats(std::int64_t n) { return round_to_line(n) + 16; }
+
 }  // namespace spikegrad

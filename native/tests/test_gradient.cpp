@@ -194,12 +194,14 @@ TEST(compact_state_stays_close_to_exact_gradients) {
 
 TEST(grouped_and_row_per_event_weight_updates_are_bit_identical) {
   // Two recurrent layers and enough activity that neurons spike in several samples of a chunk: grouping all
-  // weight-gradient updates by neuron (threshold 0) must give exactly the sums of one row update per spike.
+  // weight-gradient updates by neuron (threshold 0) must give exactly the sums of one row update per spike. 150
+  // neurons: full column blocks of every SIMD level and a remainder; 300 outputs: a grouped readout target wider
+  // than every hidden layer.
   Rng rng(21);
-  NetworkSpec spec = small_spec(24, {{70, true, false}, {45, true, true}, {30, false, false}}, 5);
+  NetworkSpec spec = small_spec(24, {{150, true, false}, {45, true, true}, {30, false, false}}, 300);
   spec.reset = ResetMode::Differentiable;
   Engine engine(spec);
-  OwnedBatch batch = random_event_batch(rng, 70, 40, 24, 5, 0.15);
+  OwnedBatch batch = random_event_batch(rng, 70, 40, 24, 300, 0.15);
   OwnedParameters params = random_parameters(rng, spec, 6.0f);
   for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
     RunOptions per_event;
@@ -207,7 +209,7 @@ TEST(grouped_and_row_per_event_weight_updates_are_bit_identical) {
     per_event.grouped_gradient_bytes = std::int64_t{1} << 40;
     OwnedParameters g2 = zero_like(spec);
     const BatchResult r2 = engine.loss_and_gradient(batch.view, params.weights(), g2.pointers(), per_event);
-    // Every layer grouped, then only the first (its 70x70 and 70x45 gradients exceed 45x45 floats; the rest not).
+    // Every target grouped, then the large ones only (150x150, 150x45 and the 30x300 readout exceed 45x45 floats).
     for (std::int64_t bytes : {std::int64_t{0}, std::int64_t{4 * 45 * 45}}) {
       RunOptions grouped;
       grouped.isa = level;
@@ -226,6 +228,6 @@ TEST(grouped_and_row_per_event_weight_updates_are_bit_identical) {
     // Several samples per spiking neuron and step, or grouping is not exercised.
     double spikes = 0;
     for (float c : r2.spike_counts[0]) spikes += c;
-    CHECK(spikes / (70.0 * 40 * 70) > 0.05);
+    CHECK(spikes / (70.0 * 40 * 150) > 0.05);
   }
 }
