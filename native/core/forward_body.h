@@ -63,6 +63,46 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   constexpr int kWideBlock = Isa::W * kWide;
   const int wide_end = H / kWideBlock * kWideBlock;
 
+  // A feedforward layer no wider than one register block runs each sample's whole time course at once: its
+  // membrane and current rows (2 KB for 256 neurons) then stay in L1 for all steps, where the step-major order
+  // below streams the whole chunk's state through L2 at every step. That order pays off where a column block of
+  // the weight rows, shared by all samples, sits in L2; with a single block per row there is nothing to share.
+  // (A recurrent layer would read back its own just-stored spike bytes at once, which stalls store forwarding.)
+  if (V == nullptr && H <= kWideBlock) {
+    for (int r = 0; r < M; ++r) {
+      const int b = b0 + r;
+      float* cur = current + static_cast<std::int64_t>(r) * H;
+      float* mem = membrane + static_cast<std::int64_t>(r) * H;
+      std::int32_t* in = in_rows + r * list_stride;
+      const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
+      for (int n = 0; n < T; ++n) {
+        float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
+        lif_step<Isa>(mem, cur, pre_next, spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
+                      ctx.decays, threshold, n + 1 < T && !ctx.compact);
+        if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
+        if (dense) {
+          add_row(cur, ctx.dense_drive + (static_cast<std::int64_t>(b) * T + n) * H, H);
+          continue;
+        }
+        const std::int32_t* rows_in = in;
+        int count;
+        if (l == 0) {
+          rows_in = batch.units + step_begin[n];
+          count = step_begin[n + 1] - step_begin[n];
+        } else {
+          count = collect_spikes<Isa>(below + spikes_row(b, n, T, below_size), below_size, in);
+        }
+        if (count == 0) continue;
+        if (H == kWideBlock) {
+          add_rows_to<Isa, kWide>(cur, H, W, H, rows_in, count, W, H, nullptr, 0);
+        } else {
+          add_rows_to<Isa, kNarrow>(cur, H, W, H, rows_in, count, W, H, nullptr, 0);
+        }
+      }
+    }
+    return;
+  }
+
   for (int n = 0; n < T; ++n) {
     for (int r = 0; r < M; ++r) {
       const int b = b0 + r;
