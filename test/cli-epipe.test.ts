@@ -3,15 +3,14 @@
  * exit code 0 instead of dying on an unhandled EPIPE (src/cli/main.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
+import { cli, writeSpec } from './sweep-fixtures.js';
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-epipe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -19,18 +18,10 @@ describe('spikegrad output into a closed pipe', () => {
   it('a dry run listing more than a pipe buffer ends with exit 0 and no error when the reader goes away', async () => {
     // 3000 trials, about 100 bytes each: far more than the 64 KiB a pipe holds, so writes after the reader has
     // closed its end fail with EPIPE.
-    const spec = path.join(dir, 'many.yaml');
-    writeFileSync(
-      spec,
-      [
-        'name: many',
-        'base: { dataset: { name: randman }, epochs: 1 }',
-        'grid:',
-        `  - seed: [${Array.from({ length: 1000 }, (_, i) => i + 1).join(', ')}]`,
-        '    lr: [0.001, 0.002, 0.003]',
-      ].join('\n'),
-    );
-    const child = spawn(process.execPath, [cli, 'sweep', spec, '--dry-run', '--store', path.join(dir, 'many.sqlite')], {
+    const spec = writeSpec(dir, 'many', {
+      grid: [{ seed: Array.from({ length: 1000 }, (_, i) => i + 1), lr: [0.001, 0.002, 0.003] }],
+    });
+    const child = spawn(process.execPath, [cli, 'sweep', spec, '--dry-run'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

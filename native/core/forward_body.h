@@ -68,18 +68,25 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   // below streams the whole chunk's state through L2 at every step. That order pays off where a column block of
   // the weight rows, shared by all samples, sits in L2; with a single block per row there is nothing to share.
   // (A recurrent layer would read back its own just-stored spike bytes at once, which stalls store forwarding.)
+  // Step n of the neurons of chunk row r: membrane and spikes, and the pre-reset value kept for BPTT.
+  auto neuron_step = [&](int r, int n) {
+    const int b = b0 + r;
+    float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
+    const bool stream = n + 1 < T && !ctx.compact;  // a row of the BPTT state, not a scratch row
+    lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
+                  spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
+                  ctx.decays, threshold, stream);
+    if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
+  };
+
   if (V == nullptr && H <= kWideBlock) {
     for (int r = 0; r < M; ++r) {
       const int b = b0 + r;
       float* cur = current + static_cast<std::int64_t>(r) * H;
-      float* mem = membrane + static_cast<std::int64_t>(r) * H;
       std::int32_t* in = in_rows + r * list_stride;
       const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
       for (int n = 0; n < T; ++n) {
-        float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
-        lif_step<Isa>(mem, cur, pre_next, spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
-                      ctx.decays, threshold, n + 1 < T && !ctx.compact);
-        if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
+        neuron_step(r, n);
         if (dense) {
           add_row(cur, ctx.dense_drive + (static_cast<std::int64_t>(b) * T + n) * H, H);
           continue;
@@ -104,15 +111,7 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   }
 
   for (int n = 0; n < T; ++n) {
-    for (int r = 0; r < M; ++r) {
-      const int b = b0 + r;
-      float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
-      const bool stream = n + 1 < T && !ctx.compact;  // a row of the BPTT state, not a scratch row
-      lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
-                    spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
-                    ctx.decays, threshold, stream);
-      if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
-    }
+    for (int r = 0; r < M; ++r) neuron_step(r, n);
     // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]. The rows to add, per sample: input events (or spikes of the layer
     // below) and this layer's spikes. Listing them after all lif_steps of the step also keeps the spike bytes
     // just stored away from the loads that read them back (store forwarding would stall).

@@ -98,7 +98,8 @@ export async function runQueuedSweep(sweep: string, trials: Trial[], store: Resu
   const queue = new Queue<TrialJobData, TrialJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   try {
     await queue.waitUntilReady();
-    const jobId = (trialId: string) => trialJobId(store.id, trialId);
+    const storeId = store.id; // one read, not one per trial and poll
+    const jobId = (trialId: string) => trialJobId(storeId, trialId);
     const enqueue = async (trial: Trial) => {
       await queue.add('trial', { sweep, trialId: trial.id, config: trial.config }, {
         jobId: jobId(trial.id),
