@@ -3,7 +3,7 @@
  * bit-identical to an uninterrupted run.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,13 @@ describe('spikegrad train', () => {
     expect(r.config.network.surrogate).toEqual({ shape: 'sigmoid', scale: 5, normalized: true });
     expect(r.config.network.layers).toEqual([{ size: 32, recurrent: true, recurrentGradient: 'propagate' }]);
     expect(r.test).toMatchObject({ accuracy: expect.any(Number), loss: expect.any(Number), spikesPerNeuron: [expect.any(Number)] });
+  });
+
+  it('names the epoch count in progress lines when it comes from the defaults', async () => {
+    const { stderr } = await spikegrad('train', '--classes', '2', '--units', '5', '--samples-per-class-data', '50', '--layers', '8', '--out', path.join(tmp, 'default-epochs'), '--progress', 'lines');
+    expect(stderr).toMatch(/epoch +1\/100 +loss/);
+    expect(stderr).toMatch(/epoch 100\/100 +loss/);
+    expect(stderr).not.toMatch(/NaN/);
   });
 
   it('reads a YAML config and lets flags override it', async () => {
@@ -135,16 +142,29 @@ describe('spikegrad train', () => {
 });
 
 describe('spikegrad eval', () => {
-  it('evaluates a checkpoint and writes results.json', async () => {
+  it("evaluates a checkpoint into eval.json and never touches the run's results.json", async () => {
     const out = path.join(tmp, 'for-eval');
     await spikegrad('train', ...small, '--epochs', '3', '--out', out, '--progress', 'none');
-    const trained = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-    const evalOut = path.join(tmp, 'eval-out');
-    const { stdout } = await spikegrad('eval', '--checkpoint', path.join(out, 'checkpoint.sgck'), '--out', evalOut);
+    const record = readFileSync(path.join(out, 'results.json'), 'utf8');
+    const trained = JSON.parse(record);
+    // The README's own example: the checkpoint inside the run directory, no --out.
+    const { stdout } = await spikegrad('eval', '--checkpoint', path.join(out, 'checkpoint.sgck'));
     expect(stdout).toMatch(/test +accuracy 0\.\d{4}/);
-    const r = JSON.parse(readFileSync(path.join(evalOut, 'results.json'), 'utf8'));
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe(record);
+    const r = JSON.parse(readFileSync(path.join(out, 'eval.json'), 'utf8'));
     expect(r.test).toEqual(trained.test);
     expect(r.valid).toEqual(trained.valid);
+    // A directory gets eval.json; --json prints instead of writing; results.json is refused as a target.
+    const evalOut = path.join(tmp, 'eval-out');
+    mkdirSync(evalOut);
+    await spikegrad('eval', '--checkpoint', path.join(out, 'checkpoint.sgck'), '--out', evalOut, '--split', 'test');
+    expect(JSON.parse(readFileSync(path.join(evalOut, 'eval.json'), 'utf8')).test).toEqual(trained.test);
+    const printed = await spikegrad('eval', '--checkpoint', path.join(out, 'checkpoint.sgck'), '--json', '--split', 'valid');
+    expect(JSON.parse(printed.stdout).valid).toEqual(trained.valid);
+    await expect(spikegrad('eval', '--checkpoint', path.join(out, 'checkpoint.sgck'), '--out', path.join(out, 'results.json'))).rejects.toMatchObject({
+      stderr: expect.stringMatching(/results\.json is a training run's record and is never overwritten by an evaluation/),
+    });
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe(record);
   });
 
   it('explains a damaged or foreign checkpoint', async () => {

@@ -69,4 +69,14 @@ describe('sweep spec expansion', () => {
     expect(() => setField({ regularizers: [] }, 'regularizers[2].strength', 1)).toThrow(/index 2 is past the 0 items/);
     expect(() => setField({ lr: 1 }, 'lr.x', 1)).toThrow(/lr is 1 in the base config, not an object/);
   });
+
+  it('never assigns through __proto__, constructor or prototype (no prototype pollution)', () => {
+    for (const field of ['__proto__.polluted', 'constructor.prototype.polluted', 'network.__proto__.polluted', 'regularizers[0].constructor.prototype.polluted']) {
+      expect(() => expandTrials(parseSweepSpec({ name: 's', grid: { [field]: [1] } })), field).toThrow(/is not a config field \(it would reach the prototype of every object\)/);
+      expect(() => expandTrials(parseSweepSpec({ name: 's', list: [{ [field]: 1 }] })), field).toThrow(/is not a config field/);
+      expect(() => setField({}, field, 1), field).toThrow(/is not a config field/);
+      expect(({} as Record<string, unknown>).polluted, field).toBeUndefined();
+      expect((Object.prototype as Record<string, unknown>).polluted, field).toBeUndefined();
+    }
+  });
 });

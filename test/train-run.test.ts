@@ -104,4 +104,42 @@ describe('training runs', () => {
     expect(err.message).toMatch(/training diverged at epoch 2, batch 1: loss is not finite/);
     expect(readCheckpoint(file).state.epoch).toBe(1);
   });
+
+  it('--force replaces a run only once the new one starts: a refused one leaves it whole, a failed one never mixes with it', async () => {
+    const out = path.join(tmp, 'forced');
+    await runTraining({ ...small, epochs: 2 }, { out, threads: 2 });
+    const record = readFileSync(path.join(out, 'results.json'), 'utf8');
+    // Refused before it starts (a mismatching network): the old run is untouched.
+    await expect(runTraining({ ...small, network: { inputs: 3, layers: [{ size: 8 }] } }, { out, force: true })).rejects.toThrow(/network\.inputs/);
+    expect(readFileSync(path.join(out, 'results.json'), 'utf8')).toBe(record);
+    expect(readCheckpoint(path.join(out, 'checkpoint.sgck')).state.epoch).toBe(2);
+    // Fails after it started: nothing of the old run is left beside it, and the message does not call it good.
+    await expect(runTraining({ ...small, lr: 1e38 }, { out, force: true })).rejects.toThrow(/no epoch finished, so there is no checkpoint/);
+    expect(existsSync(path.join(out, 'results.json'))).toBe(false);
+    expect(existsSync(path.join(out, 'checkpoint.sgck'))).toBe(false);
+    expect(readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')).toBe('');
+  });
+
+  it('refuses empty splits, a resume without a checkpoint and a network too large, before training', async () => {
+    await expect(runTraining({ ...small, dataset: { ...small.dataset, classes: 2, samplesPerClass: 2 } }, { out: path.join(tmp, 'empty') })).rejects.toThrow(
+      /splits\.test: the test split of randman has 0 samples/,
+    );
+    await expect(runTraining(small, { out: path.join(tmp, 'no-checkpoint'), resume: true })).rejects.toThrow(/holds no checkpoint\.sgck to resume from/);
+    const started = performance.now();
+    await expect(runTraining({ ...small, network: { layers: [{ size: 100_000, recurrent: true }] } }, { out: path.join(tmp, 'huge') })).rejects.toThrow(
+      /training a network of 10,002,100,000 weights needs about \d+ GiB of memory/,
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('sizes the evaluation batch by the largest split, not by evalBatchSize alone', async () => {
+    const r = await runTraining({ ...small, epochs: 1, evalBatchSize: 1 << 20 }, { out: path.join(tmp, 'eval-batch') });
+    expect(r.test.samples).toBe(100);
+  });
+
+  it('reports the resolved epoch count to onStart (progress lines need it)', async () => {
+    let epochs = 0;
+    await runTraining({ ...small, epochs: 1 }, { out: path.join(tmp, 'on-start'), onStart: (c) => (epochs = c.epochs) });
+    expect(epochs).toBe(1);
+  });
 });

@@ -7,7 +7,26 @@ namespace spikegrad::addon {
 
 namespace {
 
-std::string describe(const Napi::Value& v) {
+const char* typed_array_name(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array: return "an Int8Array";
+    case napi_uint8_array: return "a Uint8Array";
+    case napi_uint8_clamped_array: return "a Uint8ClampedArray";
+    case napi_int16_array: return "an Int16Array";
+    case napi_uint16_array: return "a Uint16Array";
+    case napi_int32_array: return "an Int32Array";
+    case napi_uint32_array: return "a Uint32Array";
+    case napi_float32_array: return "a Float32Array";
+    case napi_float64_array: return "a Float64Array";
+    case napi_bigint64_array: return "a BigInt64Array";
+    case napi_biguint64_array: return "a BigUint64Array";
+    default: return "a typed array";
+  }
+}
+
+}  // namespace
+
+std::string describe_value(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
@@ -16,25 +35,25 @@ std::string describe(const Napi::Value& v) {
     s << v.As<Napi::Number>().DoubleValue();
     return s.str();
   }
-  if (v.IsString()) return "'" + v.As<Napi::String>().Utf8Value() + "'";
-  if (v.IsTypedArray()) return "a typed array";
+  if (v.IsString()) {
+    const std::string text = v.As<Napi::String>().Utf8Value();
+    if (text.size() <= 60) return "'" + text + "'";
+    return "'" + text.substr(0, 40) + "...' (a string of " + std::to_string(text.size()) + " bytes)";
+  }
+  if (v.IsTypedArray()) {
+    const Napi::TypedArray t = v.As<Napi::TypedArray>();
+    return std::string(typed_array_name(t.TypedArrayType())) + " of length " + std::to_string(t.ElementLength());
+  }
   if (v.IsArray()) return "an array";
   if (v.IsFunction()) return "a function";
   return "an object";
 }
 
+namespace {
+
 [[noreturn]] void type_error(Napi::Env env, const std::string& field, const std::string& expected,
                              const Napi::Value& got) {
-  throw Napi::TypeError::New(env, field + ": expected " + expected + ", got " + describe(got));
-}
-
-template <class Array>
-Array expect_typed_array(const Napi::Value& v, napi_typedarray_type type, const char* type_name,
-                         const std::string& field) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
-    type_error(v.Env(), field, std::string("an ") + type_name, v);
-  }
-  return v.As<Array>();
+  throw Napi::TypeError::New(env, field + ": expected " + expected + ", got " + describe_value(got));
 }
 
 }  // namespace
@@ -56,7 +75,7 @@ int expect_int(const Napi::Object& obj, const char* key, const std::string& fiel
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!(std::floor(d) == d) || d < min || d > max) {
     std::ostringstream msg;
-    msg << field << ": expected an integer in [" << min << ", " << max << "], got " << describe(v);
+    msg << field << ": expected an integer in [" << min << ", " << max << "], got " << describe_value(v);
     throw Napi::RangeError::New(obj.Env(), msg.str());
   }
   return static_cast<int>(d);
@@ -137,45 +156,6 @@ NetworkSpec read_spec(const Napi::Value& value) {
   return spec;
 }
 
-InputBatch read_batch(const Napi::Value& value, Pins& pins) {
-  const Napi::Object o = expect_object(value, "batch");
-  InputBatch b;
-  b.size = expect_int(o, "size", "batch.size", 1, kMaxBatchSize);
-  b.steps = expect_int(o, "steps", "batch.steps", 1, kMaxSteps);
-  const Napi::Value values = o.Get("values");
-  if (!values.IsUndefined()) {
-    auto v = expect_typed_array<Napi::Float32Array>(values, napi_float32_array, "Float32Array", "batch.values");
-    pins.add(v);
-    b.values = v.Data();
-    b.values_length = static_cast<std::int64_t>(v.ElementLength());
-    // A zero-length view has no data pointer; keep analog() true so the length check reports it.
-    if (b.values == nullptr) b.values = reinterpret_cast<const float*>(&b);
-  } else {
-    auto offsets = expect_typed_array<Napi::Int32Array>(o.Get("offsets"), napi_int32_array, "Int32Array", "batch.offsets");
-    auto times = expect_typed_array<Napi::Int32Array>(o.Get("times"), napi_int32_array, "Int32Array", "batch.times");
-    auto units = expect_typed_array<Napi::Int32Array>(o.Get("units"), napi_int32_array, "Int32Array", "batch.units");
-    pins.add(offsets);
-    pins.add(times);
-    pins.add(units);
-    static const std::int32_t kEmpty[1] = {0};
-    b.offsets = offsets.ElementLength() > 0 ? offsets.Data() : kEmpty;
-    b.offsets_length = static_cast<std::int64_t>(offsets.ElementLength());
-    b.times = times.ElementLength() > 0 ? times.Data() : kEmpty;
-    b.times_length = static_cast<std::int64_t>(times.ElementLength());
-    b.units = units.ElementLength() > 0 ? units.Data() : kEmpty;
-    b.units_length = static_cast<std::int64_t>(units.ElementLength());
-  }
-  const Napi::Value labels = o.Get("labels");
-  if (!labels.IsUndefined() && !labels.IsNull()) {
-    auto l = expect_typed_array<Napi::Int32Array>(labels, napi_int32_array, "Int32Array", "batch.labels");
-    pins.add(l);
-    static const std::int32_t kNoLabel[1] = {-1};
-    b.labels = l.ElementLength() > 0 ? l.Data() : kNoLabel;
-    b.labels_length = static_cast<std::int64_t>(l.ElementLength());
-  }
-  return b;
-}
-
 RunOptions read_run_options(const Napi::Value& value) {
   RunOptions options;
   if (value.IsUndefined()) return options;
@@ -218,29 +198,5 @@ RunOptions read_run_options(const Napi::Value& value) {
   return options;
 }
 
-std::vector<float*> read_tensors(const Napi::Value& value, const std::vector<ParameterInfo>& layout,
-                                 const std::string& field, Pins& pins) {
-  if (!value.IsArray()) type_error(value.Env(), field, "an array of Float32Arrays", value);
-  const Napi::Array arr = value.As<Napi::Array>();
-  if (arr.Length() != layout.size()) {
-    throw Napi::RangeError::New(value.Env(), field + ": expected " + std::to_string(layout.size()) +
-                                                 " Float32Arrays (one per parameter), got " +
-                                                 std::to_string(arr.Length()));
-  }
-  std::vector<float*> out(layout.size());
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    const std::string f = field + "['" + layout[i].name + "']";
-    auto t = expect_typed_array<Napi::Float32Array>(arr.Get(i), napi_float32_array, "Float32Array", f);
-    if (static_cast<std::int64_t>(t.ElementLength()) != layout[i].size()) {
-      throw Napi::RangeError::New(value.Env(), f + ": expected length " + std::to_string(layout[i].rows) + " * " +
-                                                   std::to_string(layout[i].cols) + " = " +
-                                                   std::to_string(layout[i].size()) + ", got " +
-                                                   std::to_string(t.ElementLength()));
-    }
-    pins.add(t);
-    out[i] = t.Data();
-  }
-  return out;
-}
 
 }  // namespace spikegrad::addon

@@ -14,13 +14,8 @@
 
 namespace spikegrad::addon {
 
-// Keeps the JavaScript arrays a worker reads or writes alive until it finishes.
-class Pins {
- public:
-  void add(const Napi::Value& value) { refs_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
- private:
-  std::vector<Napi::ObjectReference> refs_;
-};
+// "a Float32Array of length 3", "'text'", "undefined": what a value is, for error messages.
+std::string describe_value(const Napi::Value& v);
 
 Napi::Object expect_object(const Napi::Value& value, const std::string& field);
 int expect_int(const Napi::Object& obj, const char* key, const std::string& field, int min, int max);
@@ -29,11 +24,6 @@ bool expect_bool(const Napi::Object& obj, const char* key, const std::string& fi
 std::string expect_string(const Napi::Object& obj, const char* key, const std::string& field);
 
 NetworkSpec read_spec(const Napi::Value& value);
-// The batch's arrays are pinned in `pins`; the returned view points into them.
-InputBatch read_batch(const Napi::Value& value, Pins& pins);
 RunOptions read_run_options(const Napi::Value& value);
-// An array of Float32Arrays matching the parameter layout (same count, each of rows*cols elements).
-std::vector<float*> read_tensors(const Napi::Value& value, const std::vector<ParameterInfo>& layout,
-                                 const std::string& field, Pins& pins);
 
 }  // namespace spikegrad::addon

@@ -1,44 +1,43 @@
 #include "manifold_worker.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
 #include "../core/random_manifold.h"
 #include "js_args.h"
+#include "safe_worker.h"
 
 namespace spikegrad::addon {
 namespace {
 
-const double* expect_float64(const Napi::Object& o, const char* key, std::int64_t* length, Pins& pins) {
-  const Napi::Value v = o.Get(key);
+// A copy of a Float64Array (the worker must not read JavaScript memory while it runs: staged_call.h).
+std::vector<double> copy_float64(const Napi::Value& v, const std::string& field) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    throw Napi::TypeError::New(o.Env(), std::string("manifold.") + key + ": expected a Float64Array");
+    throw Napi::TypeError::New(v.Env(), field + ": expected a Float64Array, got " + describe_value(v));
   }
-  pins.add(v);
   auto a = v.As<Napi::Float64Array>();
-  *length = static_cast<std::int64_t>(a.ElementLength());
-  return a.Data();
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
 }
 
-class ManifoldWorker : public Napi::AsyncWorker {
+class ManifoldWorker : public SafeAsyncWorker {
  public:
-  ManifoldWorker(const Napi::CallbackInfo& info)
-      : Napi::AsyncWorker(info.Env(), "spikegrad.manifold"), deferred_(Napi::Promise::Deferred::New(info.Env())) {
+  ManifoldWorker(const Napi::CallbackInfo& info) : SafeAsyncWorker(info.Env(), "spikegrad.manifold") {
     const Napi::Object m = expect_object(info[0], "manifold");
     view_.units = expect_int(m, "units", "manifold.units", 1, 1 << 20);
     view_.dim = expect_int(m, "dim", "manifold.dim", 1, 64);
     view_.terms = expect_int(m, "terms", "manifold.terms", 1, 1 << 20);
-    std::int64_t la = 0, lf = 0, lp = 0;
-    view_.amplitude = expect_float64(m, "amplitude", &la, pins_);
-    view_.frequency = expect_float64(m, "frequency", &lf, pins_);
-    view_.phase = expect_float64(m, "phase", &lp, pins_);
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      throw Napi::TypeError::New(info.Env(), "x: expected a Float64Array of points * dim coordinates");
-    }
-    pins_.add(info[1]);
-    auto x = info[1].As<Napi::Float64Array>();
-    x_ = x.Data();
-    const std::int64_t x_length = static_cast<std::int64_t>(x.ElementLength());
+    amplitude_ = copy_float64(m.Get("amplitude"), "manifold.amplitude");
+    frequency_ = copy_float64(m.Get("frequency"), "manifold.frequency");
+    phase_ = copy_float64(m.Get("phase"), "manifold.phase");
+    x_ = copy_float64(info[1], "x (points * dim coordinates)");
+    view_.amplitude = amplitude_.data();
+    view_.frequency = frequency_.data();
+    view_.phase = phase_.data();
+    const std::int64_t la = static_cast<std::int64_t>(amplitude_.size());
+    const std::int64_t lf = static_cast<std::int64_t>(frequency_.size());
+    const std::int64_t lp = static_cast<std::int64_t>(phase_.size());
+    const std::int64_t x_length = static_cast<std::int64_t>(x_.size());
     std::string error = check_manifold(view_, la, x_length);
     if (error.empty() && (lf != la || lp != la)) error = "manifold: amplitude, frequency and phase lengths differ";
     if (!error.empty()) throw Napi::RangeError::New(info.Env(), error);
@@ -46,32 +45,25 @@ class ManifoldWorker : public Napi::AsyncWorker {
     const RunOptions options = read_run_options(info[2]);
     threads_ = options.threads;
     isa_ = options.isa;
-    out_ = Napi::Persistent(Napi::Float64Array::New(info.Env(), static_cast<std::size_t>(points_) * view_.units));
-    out_data_ = out_.Value().Data();
+    out_.resize(static_cast<std::size_t>(points_) * view_.units);
   }
-
-  Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    try {
-      evaluate_manifold(view_, x_, points_, out_data_, threads_, isa_);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+    guard([&] { evaluate_manifold(view_, x_.data(), points_, out_.data(), threads_, isa_); });
   }
-  void OnOK() override { deferred_.Resolve(out_.Value()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  Pins pins_;
+  Napi::Value build_result(Napi::Env env) override {
+    Napi::Float64Array out = Napi::Float64Array::New(env, out_.size());
+    std::copy(out_.begin(), out_.end(), out.Data());
+    return out;
+  }
+
   ManifoldView view_;
-  const double* x_ = nullptr;
+  std::vector<double> amplitude_, frequency_, phase_, x_, out_;
   int points_ = 0;
   int threads_ = 1;
   IsaLevel isa_ = IsaLevel::Generic;
-  Napi::Reference<Napi::Float64Array> out_;
-  double* out_data_ = nullptr;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "../core/workspace.h"
 #include "js_args.h"
 #include "workers.h"
 
@@ -95,8 +96,13 @@ Napi::Value NetworkWrap::PlanMemory(const Napi::CallbackInfo& info) {
   const bool backward = !o.Has("backward") || o.Get("backward").ToBoolean().Value();
   const bool analog = o.Has("analog") && o.Get("analog").ToBoolean().Value();
   const WorkspacePlan plan = engine_->plan(batch, steps, options.threads, backward, analog, options.isa, options.compact);
+  // A call reads a staged copy of the weights (staged_call.h) instead of the engine's forward arena, and writes
+  // its gradients into a staged buffer before they are copied out.
+  std::int64_t staged_floats = 0;
+  for (const ParameterInfo& p : engine_->parameters()) staged_floats += round_to_line(p.size());
+  const std::int64_t bytes = plan.bytes(options.threads) - plan.forward_weights * 4 + staged_floats * 4 * (backward ? 2 : 1);
   Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("bytes", static_cast<double>(plan.bytes(options.threads)));
+  out.Set("bytes", static_cast<double>(bytes));
   out.Set("stateBytes", static_cast<double>(plan.layer_cells * (plan.compact ? 3 : 5)));
   out.Set("partitions", plan.partitions);
   return out;

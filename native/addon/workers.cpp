@@ -1,36 +1,21 @@
 #include "workers.h"
 
 #include <cstring>
-#include <exception>
-#include <functional>
-#include <new>
-#include <stdexcept>
+#include <string>
+
+#include "js_args.h"
 
 namespace spikegrad::addon {
 
-EngineWorker::EngineWorker(Napi::Env env, NetworkWrap* owner)
-    : Napi::AsyncWorker(env, "spikegrad"), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner) {
+EngineWorker::EngineWorker(Napi::Env env, NetworkWrap* owner) : SafeAsyncWorker(env, "spikegrad"), owner_(owner) {
   owner_ref_ = Napi::Persistent(owner->Value());
 }
 
-void EngineWorker::OnOK() {
-  owner_->release();
-  Napi::HandleScope scope(Env());
-  try {
-    deferred_.Resolve(build_result(Env()));
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
-  }
-}
-
-void EngineWorker::OnError(const Napi::Error& error) {
-  owner_->release();
-  deferred_.Reject(error.Value());
-}
+void EngineWorker::finish() noexcept { owner_->release(); }
 
 Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) const {
   Napi::Object out = Napi::Object::New(env);
-  const int B = batch_.size;
+  const int B = batch_.view.size;
   const int C = owner_->engine().spec().outputs;
   if (r.has_loss) {
     out.Set("loss", r.loss);
@@ -70,49 +55,50 @@ Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) c
   return out;
 }
 
-void EngineWorker::guard(const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const std::bad_alloc&) {
-    SetError("out of memory: the batch or the network is too large for this machine");
-  } catch (const std::exception& e) {
-    SetError(e.what());
-  } catch (...) {
-    SetError("unknown error in the spikegrad engine");
-  }
-}
-
-namespace {
-
-std::vector<const float*> const_pointers(const std::vector<float*>& v) {
-  return std::vector<const float*>(v.begin(), v.end());
-}
-
-}  // namespace
-
 // lossAndGradient(batch, weights: Float32Array[], gradients: Float32Array[], options)
 LossAndGradientWorker::LossAndGradientWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
     : EngineWorker(info.Env(), owner) {
   const auto& layout = owner->engine().parameters();
-  batch_ = read_batch(info[0], pins_);
-  weights_ = const_pointers(read_tensors(info[1], layout, "parameters", pins_));
-  gradients_ = read_tensors(info[2], layout, "gradients", pins_);
   options_ = read_run_options(info[3]);
+  // The gradient arrays are checked before anything is copied, so a bad call costs no copy.
+  if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != layout.size()) {
+    throw Napi::TypeError::New(info.Env(), "gradients: expected an array of " + std::to_string(layout.size()) +
+                                               " Float32Arrays (one per parameter), got " + describe_value(info[2]));
+  }
+  const Napi::Array targets = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < targets.Length(); ++i) {
+    const std::string f = "gradients['" + layout[i].name + "']";
+    const Napi::Value g = targets.Get(i);
+    if (!g.IsTypedArray() || g.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        static_cast<std::int64_t>(g.As<Napi::TypedArray>().ElementLength()) != layout[i].size()) {
+      throw Napi::TypeError::New(info.Env(), f + ": expected a Float32Array of length " + std::to_string(layout[i].size()) +
+                                                 ", got " + describe_value(g));
+    }
+    gradient_targets_.emplace_back(g.As<Napi::TypedArray>(), f, sizeof(float) * static_cast<std::size_t>(layout[i].size()));
+  }
+  stage_batch(info[0], batch_);
+  stage_tensors(info[1], layout, "parameters", weights_);
+  allocate_tensors(layout, gradients_);
+  options_.weights_staged = true;
 }
 
 void LossAndGradientWorker::Execute() {
-  guard([&] { result_ = owner_->engine().loss_and_gradient(batch_, weights_, gradients_, options_); });
+  guard([&] { result_ = owner_->engine().loss_and_gradient(batch_.view, weights_.const_data(), gradients_.data, options_); });
 }
 
-Napi::Object LossAndGradientWorker::build_result(Napi::Env env) { return summary_object(env, result_); }
+Napi::Value LossAndGradientWorker::build_result(Napi::Env env) {
+  for (std::size_t i = 0; i < gradient_targets_.size(); ++i) gradient_targets_[i].deliver(env, gradients_.data[i]);
+  return summary_object(env, result_);
+}
 
 // forward(batch, weights, options, record?: { layers: number[], spikes: (Uint8Array|null)[],
 //         membrane: (Float32Array|null)[], readout: Float32Array|null })
 ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner) : EngineWorker(info.Env(), owner) {
   const Engine& engine = owner->engine();
-  batch_ = read_batch(info[0], pins_);
-  weights_ = const_pointers(read_tensors(info[1], engine.parameters(), "parameters", pins_));
+  stage_batch(info[0], batch_);
+  stage_tensors(info[1], engine.parameters(), "parameters", weights_);
   options_ = read_run_options(info[2]);
+  options_.weights_staged = true;
   if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
     has_record_ = true;
     const Napi::Object rec = expect_object(info[3], "record");
@@ -122,7 +108,7 @@ ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
     const Napi::Value spikes = rec.Get("spikes");
     const Napi::Value membrane = rec.Get("membrane");
     const int depth = static_cast<int>(engine.spec().layers.size());
-    const std::int64_t BT = static_cast<std::int64_t>(batch_.size) * batch_.steps;
+    const std::int64_t BT = static_cast<std::int64_t>(batch_.view.size) * batch_.view.steps;
     for (uint32_t k = 0; k < larr.Length(); ++k) {
       const Napi::Value lv = larr.Get(k);
       if (!lv.IsNumber()) throw Napi::TypeError::New(info.Env(), "record.layers: expected numbers");
@@ -146,8 +132,10 @@ ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
                                                        "]: expected a Uint8Array of length size*steps*layerSize = " +
                                                        std::to_string(expected));
           }
-          pins_.add(s);
-          sp = s.As<Napi::Uint8Array>().Data();
+          spikes_.emplace_back(static_cast<std::size_t>(expected));
+          sp = spikes_.back().data();
+          spike_targets_.emplace_back(s.As<Napi::TypedArray>(), "record.spikes[" + std::to_string(k) + "]",
+                                      static_cast<std::size_t>(expected));
         }
       }
       if (membrane.IsArray() && k < membrane.As<Napi::Array>().Length()) {
@@ -159,8 +147,10 @@ ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
                                                        "]: expected a Float32Array of length size*steps*layerSize = " +
                                                        std::to_string(expected));
           }
-          pins_.add(m);
-          mem = m.As<Napi::Float32Array>().Data();
+          membrane_.emplace_back(static_cast<std::size_t>(expected));
+          mem = membrane_.back().data();
+          membrane_targets_.emplace_back(m.As<Napi::TypedArray>(), "record.membrane[" + std::to_string(k) + "]",
+                                         sizeof(float) * static_cast<std::size_t>(expected));
         }
       }
       record_.spikes.push_back(sp);
@@ -174,18 +164,24 @@ ForwardWorker::ForwardWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
         throw Napi::TypeError::New(info.Env(), "record.readout: expected a Float32Array of length size*steps*outputs = " +
                                                    std::to_string(expected));
       }
-      pins_.add(readout);
-      record_.readout = readout.As<Napi::Float32Array>().Data();
+      readout_.resize(static_cast<std::size_t>(expected));
+      record_.readout = readout_.data();
+      readout_target_ = OutputTarget(readout.As<Napi::TypedArray>(), "record.readout", sizeof(float) * static_cast<std::size_t>(expected));
     }
   }
 }
 
 void ForwardWorker::Execute() {
   guard([&] {
-    result_ = owner_->engine().forward(batch_, weights_, options_, has_record_ ? &record_ : nullptr);
+    result_ = owner_->engine().forward(batch_.view, weights_.const_data(), options_, has_record_ ? &record_ : nullptr);
   });
 }
 
-Napi::Object ForwardWorker::build_result(Napi::Env env) { return summary_object(env, result_); }
+Napi::Value ForwardWorker::build_result(Napi::Env env) {
+  for (std::size_t i = 0; i < spike_targets_.size(); ++i) spike_targets_[i].deliver(env, spikes_[i].data());
+  for (std::size_t i = 0; i < membrane_targets_.size(); ++i) membrane_targets_[i].deliver(env, membrane_[i].data());
+  readout_target_.deliver(env, readout_.data());
+  return summary_object(env, result_);
+}
 
 }  // namespace spikegrad::addon

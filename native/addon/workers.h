@@ -1,38 +1,31 @@
-// AsyncWorkers: arguments are converted and pinned on the JavaScript thread, Execute touches no JavaScript
-// value and turns every C++ exception into a rejected Promise, OnOK builds the result object.
+// The engine's AsyncWorkers. Arguments are read and copied on the JavaScript thread (staged_call.h), Execute
+// touches no JavaScript value or memory, and the completion copies the outputs into the caller's arrays.
 #pragma once
 
 #include <napi.h>
 
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "../core/engine.h"
-#include "js_args.h"
 #include "network_wrap.h"
+#include "safe_worker.h"
+#include "staged_call.h"
 
 namespace spikegrad::addon {
 
-class EngineWorker : public Napi::AsyncWorker {
+class EngineWorker : public SafeAsyncWorker {
  public:
   EngineWorker(Napi::Env env, NetworkWrap* owner);
-  Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  void OnOK() override;
-  void OnError(const Napi::Error& error) override;
-  virtual Napi::Object build_result(Napi::Env env) = 0;
+  void finish() noexcept override;
   Napi::Object summary_object(Napi::Env env, const BatchResult& r) const;
-  // Runs engine work on the worker thread; any exception becomes the Promise's rejection.
-  void guard(const std::function<void()>& work);
 
-  Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_ref_;
   NetworkWrap* owner_;
-  Pins pins_;
-  InputBatch batch_;
-  std::vector<const float*> weights_;
+  StagedBatch batch_;
+  StagedTensors weights_;
   RunOptions options_;
   BatchResult result_;
 };
@@ -43,8 +36,9 @@ class LossAndGradientWorker : public EngineWorker {
   void Execute() override;
 
  private:
-  Napi::Object build_result(Napi::Env env) override;
-  std::vector<float*> gradients_;
+  Napi::Value build_result(Napi::Env env) override;
+  StagedTensors gradients_;
+  std::vector<OutputTarget> gradient_targets_;
 };
 
 class ForwardWorker : public EngineWorker {
@@ -53,9 +47,15 @@ class ForwardWorker : public EngineWorker {
   void Execute() override;
 
  private:
-  Napi::Object build_result(Napi::Env env) override;
+  Napi::Value build_result(Napi::Env env) override;
   RecordRequest record_;
   bool has_record_ = false;
+  // Recorded traces, owned by the call, and the caller's arrays that receive them.
+  std::vector<std::vector<std::uint8_t>> spikes_;
+  std::vector<AlignedVector<float>> membrane_;
+  AlignedVector<float> readout_;
+  std::vector<OutputTarget> spike_targets_, membrane_targets_;
+  OutputTarget readout_target_;
 };
 
 }  // namespace spikegrad::addon

@@ -22,9 +22,19 @@ std::string check_events(const InputBatch& b, const NetworkSpec& spec) {
         << b.units_length;
     return err.str();
   }
+  // Every offset is checked before any event is read: an offset past the event arrays must never be followed.
   if (b.offsets[0] != 0) {
     err << "batch.offsets[0]: expected 0, got " << b.offsets[0];
     return err.str();
+  }
+  for (int s = 0; s < b.size; ++s) {
+    const std::int32_t begin = b.offsets[s];
+    const std::int32_t end = b.offsets[s + 1];
+    if (end < begin || static_cast<std::int64_t>(end) > b.times_length) {
+      err << "batch.offsets[" << (s + 1) << "]: expected a value in [offsets[" << s << "] = " << begin << ", "
+          << b.times_length << " (the number of events)], got " << end << " (sample " << s << ")";
+      return err.str();
+    }
   }
   if (static_cast<std::int64_t>(b.offsets[b.size]) != b.times_length) {
     err << "batch.offsets[" << b.size << "]: expected the number of events " << b.times_length << ", got "
@@ -34,11 +44,6 @@ std::string check_events(const InputBatch& b, const NetworkSpec& spec) {
   for (int s = 0; s < b.size; ++s) {
     const std::int32_t begin = b.offsets[s];
     const std::int32_t end = b.offsets[s + 1];
-    if (end < begin) {
-      err << "batch.offsets: expected non-decreasing offsets, but offsets[" << (s + 1) << "] = " << end
-          << " < offsets[" << s << "] = " << begin << " (sample " << s << ")";
-      return err.str();
-    }
     std::int32_t previous = 0;
     for (std::int32_t e = begin; e < end; ++e) {
       const std::int32_t t = b.times[e];

@@ -148,11 +148,12 @@ std::int64_t WorkspacePlan::bytes(int threads) const {
          packed_input * 4 + transposed * 4 + forward_weights * 4;
 }
 
-// The forward pass adds the input and recurrent weight rows of every event. The caller's arrays (JavaScript
-// memory) are only 16-byte aligned, so each 64-byte vector load of a row straddles two cache lines; one copy per
-// call into an aligned arena costs a single sequential read of the weights and made the forward pass 10-25 %
-// faster on every benchmark config. Above 64 MiB a copy would double a large share of memory: such nets read the
-// caller's arrays. The first layer's weights under dense input are packed for a GEMM instead (packed_input).
+// The forward pass adds the input and recurrent weight rows of every event. Caller-owned arrays may be only
+// 16-byte aligned, so each 64-byte vector load of a row would straddle two cache lines; one copy per call into an
+// aligned arena costs a single sequential read of the weights. Calls from JavaScript never need it: the addon
+// hands the engine a 64-byte aligned staged copy (RunOptions::weights_staged). For C++ callers, above 64 MiB the
+// copy would double a large share of memory, and such nets read the caller's arrays. The first layer's weights
+// under dense input are packed for a GEMM instead (packed_input).
 constexpr std::int64_t kForwardCopyMaxBytes = std::int64_t{64} << 20;
 
 std::int64_t Engine::forward_weight_floats(bool dense_input) const {
@@ -294,7 +295,7 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ws_.int_scratch_ints = plan.int_scratch;
   ensure_size(ws_.scratch, static_cast<std::size_t>(ws_.scratch_floats * options.threads));
   ensure_size(ws_.int_scratch, static_cast<std::size_t>(ws_.int_scratch_ints * options.threads));
-  prepare_inputs(ctx, batch, weights, plan.forward_weights, options.threads);
+  prepare_inputs(ctx, batch, weights, options.weights_staged ? 0 : plan.forward_weights, options.threads);
   return ctx;
 }
 

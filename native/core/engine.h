@@ -22,6 +22,9 @@ struct RunOptions {
   // memory: 'compact': store the pre-reset membrane for BPTT as bfloat16 (3 instead of 5 bytes per neuron and
   // step); gradients then differ from the exact ones by the rounding of that value.
   bool compact = false;
+  // The weights are 64-byte aligned copies owned by this call (the addon stages every call's inputs): the forward
+  // pass reads them in place instead of copying them into the engine's aligned arena.
+  bool weights_staged = false;
   // Weight-gradient matrices larger than this many bytes are updated with hidden spikes grouped by neuron
   // (backward_body.h); smaller ones row by row per spike. Both give bit-identical sums: the knob exists for
   // speed tuning and for the test that checks exactly that.

@@ -20,18 +20,19 @@ export function formatEpoch(r: EpochRecord, epochs: number): string {
   );
 }
 
-export function createProgress(mode: ProgressMode, epochs: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** `epochs` is read when a line is printed: a run knows its epoch count only once its config is resolved. */
+export function createProgress(mode: ProgressMode, totalEpochs: () => number, stream: NodeJS.WriteStream = process.stderr): Progress {
   const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
   if (mode === 'none') return { onBatch: () => undefined, onEpoch: () => undefined, stop: () => undefined };
   if (!useBar) {
-    return { onBatch: () => undefined, onEpoch: (r) => stream.write(`${formatEpoch(r, epochs)}\n`), stop: () => undefined };
+    return { onBatch: () => undefined, onEpoch: (r) => stream.write(`${formatEpoch(r, totalEpochs())}\n`), stop: () => undefined };
   }
   let bar: cliProgress.SingleBar | null = null;
   return {
     onBatch(p) {
       if (!bar) {
         bar = new cliProgress.SingleBar(
-          { stream, format: `epoch ${p.epoch}/${epochs} [{bar}] {value}/{total} batches  loss {loss}  acc {acc}`, hideCursor: true, clearOnComplete: true },
+          { stream, format: `epoch ${p.epoch}/${totalEpochs()} [{bar}] {value}/{total} batches  loss {loss}  acc {acc}`, hideCursor: true, clearOnComplete: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(p.batches, 0, { loss: '-', acc: '-' });
@@ -41,7 +42,7 @@ export function createProgress(mode: ProgressMode, epochs: number, stream: NodeJ
     onEpoch(r) {
       bar?.stop();
       bar = null;
-      stream.write(`${formatEpoch(r, epochs)}\n`);
+      stream.write(`${formatEpoch(r, totalEpochs())}\n`);
     },
     stop() {
       bar?.stop();

@@ -44,8 +44,9 @@ export function registerTrain(program: Command): void {
     const config = flags.resume && !givenOptions ? undefined : applyTrainFlags(file, flags, dataset);
     if (flags.resume && flags.out === undefined) throw new Error('--resume needs --out <dir> with the run to continue');
     const out = flags.out ?? defaultRunDir(String(dataset.name));
-    const progress = createProgress(flags.progress, (config?.epochs as number | undefined) ?? Number.NaN);
-    let epochs = Number.NaN;
+    let epochs = 0;
+    // The run's resolved config names the epochs (a default or a resumed run's), known once the run starts.
+    const progress = createProgress(flags.progress, () => epochs);
     try {
       const results = await runTraining(config, {
         out,
@@ -56,13 +57,12 @@ export function registerTrain(program: Command): void {
         cache: flags.cache,
         log: (m) => process.stderr.write(`${m}\n`),
         onBatch: (p) => progress.onBatch(p),
-        onEpoch: (r) => {
-          progress.onEpoch(r);
-          epochs = r.epoch;
+        onStart: (resolved) => {
+          epochs = resolved.epochs;
         },
+        onEpoch: (r) => progress.onEpoch(r),
       });
       progress.stop();
-      void epochs;
       const spikes = results.test.spikesPerNeuron.map((s) => s.toFixed(2)).join('/');
       process.stdout.write(
         `${results.dataset.name}: test accuracy ${results.test.accuracy.toFixed(4)}  (valid ${results.valid.accuracy.toFixed(4)}, ` +

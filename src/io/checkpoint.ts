@@ -9,10 +9,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import type { NetworkConfig } from '../model/config.js';
+import { z } from 'zod';
+
+import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 import type { EpochRecord, TrainerState } from '../train/trainer.js';
-import type { TrainConfig } from '../train/train-config.js';
+import { parseTrainConfig, type TrainConfig } from '../train/train-config.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { ConfigError } from '../util/errors.js';
+import { parseWithSchema } from '../util/validate.js';
 
 const MAGIC = 'SPKGRDCK';
 export const CHECKPOINT_VERSION = 1;
@@ -45,6 +49,53 @@ export class CheckpointError extends Error {
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
+
+const count = z.number().int().min(0);
+const SplitMetricsSchema = z
+  .object({
+    samples: count,
+    loss: z.number(),
+    crossEntropy: z.number(),
+    regularization: z.number(),
+    accuracy: z.number().min(0).max(1),
+    spikesPerNeuron: z.array(z.number()),
+    silentFraction: z.array(z.number()),
+  })
+  .loose();
+const EpochRecordSchema = z
+  .object({
+    epoch: z.number().int().min(1),
+    lr: z.number(),
+    train: SplitMetricsSchema,
+    valid: SplitMetricsSchema.optional(),
+    seconds: z.number().min(0),
+    samplesPerSecond: z.number().min(0),
+    best: z.boolean(),
+  })
+  .loose();
+/** The header's structure: a damaged or hand-edited header fails here, naming the field, not later in training. */
+const HeaderSchema = z.object({
+  spikegrad: z.string(),
+  createdAt: z.string(),
+  config: z.unknown(),
+  network: z.unknown(),
+  rng: z.object({ kind: z.literal('derived-per-epoch'), seed: count, nextEpoch: count }),
+  state: z
+    .object({
+      epoch: count,
+      history: z.array(EpochRecordSchema),
+      best: z.object({ epoch: count, score: z.number() }).nullable(),
+      sinceImprovement: count,
+      stopped: z.literal('early-stopping').nullable(),
+      optimizerStep: count,
+      hasBest: z.boolean(),
+    })
+    .loose(),
+  finished: z.boolean(),
+  tensors: z.array(
+    z.object({ group: z.enum(['parameters', 'best', 'optimizer']), name: z.string(), slot: z.string().optional(), length: count }).strict(),
+  ),
+});
 
 export function writeCheckpoint(file: string, ckpt: Checkpoint): void {
   const tensors: { entry: TensorEntry; data: Float32Array }[] = [];
@@ -104,21 +155,13 @@ export function readCheckpoint(file: string): Checkpoint {
   const digest = createHash('sha256').update(buf.subarray(0, buf.length - 32)).digest();
   if (!digest.equals(buf.subarray(buf.length - 32))) throw new CheckpointError(file, 'corrupt checkpoint (checksum mismatch: the file was damaged or cut short)');
   const headerLength = buf.readUInt32LE(MAGIC.length + 4);
-  let header: {
-    spikegrad: string;
-    createdAt: string;
-    config: TrainConfig;
-    network: NetworkConfig;
-    rng: Checkpoint['rng'];
-    state: Omit<TrainerState, 'bestParameters' | 'optimizer'> & { optimizerStep: number; hasBest: boolean };
-    finished: boolean;
-    tensors: TensorEntry[];
-  };
+  let raw: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', MAGIC.length + 8, MAGIC.length + 8 + headerLength));
+    raw = JSON.parse(buf.toString('utf8', MAGIC.length + 8, MAGIC.length + 8 + headerLength));
   } catch {
     throw new CheckpointError(file, 'corrupt checkpoint (unreadable header)');
   }
+  const header = validateHeader(file, raw);
   let at = pad8(MAGIC.length + 8 + headerLength);
   const end = buf.length - 32;
   const parameters: Record<string, Float32Array> = {};
@@ -135,7 +178,8 @@ export function readCheckpoint(file: string): Checkpoint {
   }
   if (at !== end) throw new CheckpointError(file, 'corrupt checkpoint (unexpected trailing data)');
   const { optimizerStep, hasBest, ...rest } = header.state;
-  const history: EpochRecord[] = rest.history;
+  const history = rest.history as EpochRecord[];
+  checkTensors(file, header.network, parameters, hasBest ? best : null, slots);
   return {
     version,
     spikegrad: header.spikegrad,
@@ -147,4 +191,59 @@ export function readCheckpoint(file: string): Checkpoint {
     parameters,
     finished: header.finished,
   };
+}
+
+/** The header checked with the schemas of a fresh run: the run config, the network config and the trainer state. */
+function validateHeader(file: string, raw: unknown) {
+  const fail = (err: unknown): never => {
+    if (err instanceof ConfigError) throw new CheckpointError(file, `invalid checkpoint header: ${err.message.replace(/^invalid /, '')}`);
+    throw err;
+  };
+  let header: z.output<typeof HeaderSchema>;
+  let config: TrainConfig;
+  let network: NetworkConfig;
+  try {
+    header = parseWithSchema(HeaderSchema, raw, 'header');
+    config = parseTrainConfig(header.config);
+    network = parseNetworkConfig(header.network);
+  } catch (err) {
+    return fail(err);
+  }
+  const { state } = header;
+  const issues: string[] = [];
+  if (state.epoch > config.epochs) issues.push(`state.epoch: ${state.epoch} completed epochs, more than the config's ${config.epochs}`);
+  if (state.history.length !== state.epoch) issues.push(`state.history: expected one record per completed epoch (${state.epoch}), got ${state.history.length}`);
+  state.history.forEach((r, i) => {
+    if (r.epoch !== i + 1) issues.push(`state.history[${i}].epoch: expected ${i + 1}, got ${r.epoch}`);
+  });
+  if (header.rng.nextEpoch !== state.epoch) issues.push(`rng.nextEpoch: expected the completed epochs (${state.epoch}), got ${header.rng.nextEpoch}`);
+  if (issues.length > 0) throw new CheckpointError(file, `invalid checkpoint header:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  return { ...header, config, network, state: state as typeof state & Omit<TrainerState, 'bestParameters' | 'optimizer'> };
+}
+
+/** Every tensor the network has, with its size: parameters, the best copy and each optimizer slot. */
+function checkTensors(
+  file: string,
+  network: NetworkConfig,
+  parameters: Record<string, Float32Array>,
+  best: Record<string, Float32Array> | null,
+  slots: Record<string, Record<string, Float32Array>>,
+): void {
+  const expected = new Map(parameterShapesOf(network).map((p) => [p.name, p.rows * p.cols]));
+  const issues: string[] = [];
+  const check = (group: string, tensors: Record<string, Float32Array>) => {
+    for (const [name, length] of expected) {
+      if (tensors[name] === undefined) issues.push(`${group}['${name}']: missing`);
+      else if (tensors[name].length !== length) issues.push(`${group}['${name}']: expected ${length} values for the network in the header, got ${tensors[name].length}`);
+    }
+    for (const name of Object.keys(tensors)) if (!expected.has(name)) issues.push(`${group}['${name}']: not a parameter of the network in the header`);
+  };
+  check('parameters', parameters);
+  if (best !== null) check('best', best);
+  for (const [name, perSlot] of Object.entries(slots)) {
+    for (const [slot, data] of Object.entries(perSlot)) {
+      if (expected.get(name) !== data.length) issues.push(`optimizer['${name}'].${slot}: expected ${expected.get(name) ?? 'no'} values, got ${data.length}`);
+    }
+  }
+  if (issues.length > 0) throw new CheckpointError(file, `invalid checkpoint tensors:\n${issues.slice(0, 20).map((i) => `  - ${i}`).join('\n')}`);
 }

@@ -118,3 +118,14 @@ export type ReadoutReduction = (typeof READOUT_REDUCTIONS)[number];
 export function parseNetworkConfig(input: unknown): NetworkConfig {
   return parseWithSchema(NetworkConfigSchema, input, 'network config');
 }
+
+/** The weights a network of this config has, by name, in the engine's layout ([fan_in][fan_out], row-major). */
+export function parameterShapesOf(config: Pick<NetworkConfig, 'inputs' | 'outputs' | 'layers'>): { name: string; rows: number; cols: number }[] {
+  const shapes: { name: string; rows: number; cols: number }[] = [];
+  config.layers.forEach((layer, l) => {
+    shapes.push({ name: `hidden.${l}.input`, rows: l === 0 ? config.inputs : config.layers[l - 1].size, cols: layer.size });
+    if (layer.recurrent) shapes.push({ name: `hidden.${l}.recurrent`, rows: layer.size, cols: layer.size });
+  });
+  shapes.push({ name: 'readout', rows: config.layers[config.layers.length - 1].size, cols: config.outputs });
+  return shapes;
+}

@@ -8,7 +8,7 @@ import { MemoryLimitError, availableMemory } from '../util/memory.js';
 import { Rng } from '../util/rng.js';
 import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
-import { type NetworkConfig, type NetworkConfigInput, parseNetworkConfig } from './config.js';
+import { type NetworkConfig, type NetworkConfigInput, parameterShapesOf, parseNetworkConfig } from './config.js';
 import { initializeParameters } from './init.js';
 import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, type PassTimings, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
@@ -136,6 +136,12 @@ export class Network {
       throw new ConfigError('network options', [{ path: 'memoryLimit', message: `expected a positive number of bytes, got ${options.memoryLimit}` }]);
     }
     this.memoryLimit = options.memoryLimit;
+    // Refused before anything is allocated: the weights, and as much again for a call's staged copy.
+    const weights = parameterShapesOf(this.config).reduce((n, p) => n + p.rows * p.cols, 0);
+    const limit = this.memoryLimit ?? availableMemory();
+    if (weights * 8 > limit) {
+      throw new MemoryLimitError(weights * 8, limit, `a network of ${weights.toLocaleString('en-US')} weights`, 'use fewer or smaller layers');
+    }
     const addon = loadNative();
     this.native = new addon.NativeNetwork(toNativeSpec(this.config));
     const layout = this.native.parameterLayout();

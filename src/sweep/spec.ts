@@ -15,11 +15,19 @@ import { stableStringify } from '../util/stable-json.js';
 import { parseWithSchema } from '../util/validate.js';
 
 const FIELD_PATH = /^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$/;
+/** Keys that reach an object's prototype: a path through them could change every object of the process. */
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function forbiddenSegment(field: string): string | undefined {
+  return field.split(/[.[\]]/).find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+}
 /** Objects keyed by config paths; a malformed key is named with what is expected. */
 const byFieldPath = <T extends z.ZodType>(value: T) =>
   z.record(z.string(), value).superRefine((record, ctx) => {
     for (const key of Object.keys(record)) {
-      if (!FIELD_PATH.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `expected a dotted config path like network.surrogate.scale or regularizers[1].strength, got "${key}"` });
+      const forbidden = forbiddenSegment(key);
+      if (forbidden !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${forbidden}" is not a config field (it would reach the prototype of every object)` });
+      else if (!FIELD_PATH.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `expected a dotted config path like network.surrogate.scale or regularizers[1].strength, got "${key}"` });
     }
   });
 const Grid = byFieldPath(z.array(z.unknown()).min(1, 'expected at least one value'));
@@ -81,12 +89,14 @@ function parsePath(field: string): (string | number)[] {
 
 /** Sets `field` in a deep copy of `base`, creating objects on the way; an array index must exist. */
 export function setField(base: Record<string, unknown>, field: string, value: unknown): Record<string, unknown> {
+  const forbidden = forbiddenSegment(field);
+  if (forbidden !== undefined) throw new ConfigError('sweep spec', [{ path: field, message: `"${forbidden}" is not a config field (it would reach the prototype of every object)` }]);
   const root = structuredClone(base);
   const parts = parsePath(field);
   let node: Record<string | number, unknown> = root;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i];
-    let next = node[key];
+    let next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (next === undefined && typeof parts[i + 1] === 'string') {
       next = {};
       node[key] = next;

@@ -29,7 +29,7 @@ try {
   const job = JSON.parse(readFileSync(process.argv[2], 'utf8')) as TrialJob;
   await runTraining(job.config, {
     out: job.out,
-    resume: true,
+    resume: 'if-present',
     threads: job.threads,
     cacheDir: job.cacheDir,
     onEpoch: (r) => send({ type: 'epoch', epoch: r.epoch, trainAccuracy: r.train.accuracy, validAccuracy: r.valid?.accuracy ?? null, seconds: r.seconds }),

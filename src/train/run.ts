@@ -13,7 +13,7 @@ import { describeDataset } from '../data/describe.js';
 import { loadDataset, type LoadedDataset } from '../data/registry.js';
 import { version } from '../info.js';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
-import { type NetworkConfig, parseNetworkConfig } from '../model/config.js';
+import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 import { Network } from '../model/network.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { ConfigError } from '../util/errors.js';
@@ -30,8 +30,8 @@ export const RESULTS_FILE = 'results.json';
 export interface RunOptions {
   /** Output directory for checkpoint, metrics and results. */
   out: string;
-  /** Continue from out/checkpoint.sgck if it exists. */
-  resume?: boolean;
+  /** Continue from out/checkpoint.sgck: `true` requires it, 'if-present' starts a new run without it (sweep trials). */
+  resume?: boolean | 'if-present';
   /** Start over even if `out` already holds a run (its files are replaced). */
   force?: boolean;
   cacheDir?: string;
@@ -41,6 +41,8 @@ export interface RunOptions {
   log?: (message: string) => void;
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void;
+  /** The run is about to train: its resolved config (every default filled in). */
+  onStart?: (config: TrainConfig) => void;
 }
 
 export interface RunResults {
@@ -85,17 +87,43 @@ const OPTIMIZER_SLOTS: Record<string, number> = { adam: 2, adamax: 2, sgd: 1, sm
  * Refuses, before any training, a run whose largest call (a training batch, or a validation batch of
  * evalBatchSize) would not fit in the memory available, with the sizes named.
  */
-export function checkRunMemory(net: Network, config: TrainConfig, train: EventDataset): void {
+export function checkRunMemory(net: Network, config: TrainConfig, data: LoadedDataset['splits']): void {
+  const train = data.train;
   const eventsPerSample = train.size > 0 ? train.eventCount / train.size : 0;
-  const trainCall = net.predictMemory({ batchSize: Math.min(config.batchSize, Math.max(1, train.size)), steps: train.steps, events: eventsPerSample * config.batchSize });
-  const evalCall = net.predictMemory({ batchSize: config.evalBatchSize, steps: train.steps, events: eventsPerSample * config.evalBatchSize, backward: false });
-  const optimizerState = net.parameterCount * 4 * (OPTIMIZER_SLOTS[config.optimizer.kind] ?? 2);
-  const bestCopy = net.parameterCount * 4;
-  const needed = Math.max(trainCall.total, evalCall.total) + optimizerState + bestCopy;
+  const trainBatch = Math.min(config.batchSize, Math.max(1, train.size));
+  // No evaluation batch is larger than the largest split.
+  const evalBatch = Math.min(config.evalBatchSize, Math.max(1, data.train.size, data.valid.size, data.test.size));
+  const trainCall = net.predictMemory({ batchSize: trainBatch, steps: train.steps, events: eventsPerSample * trainBatch });
+  const evalCall = net.predictMemory({ batchSize: evalBatch, steps: train.steps, events: eventsPerSample * evalBatch, backward: false });
+  const needed = Math.max(trainCall.total, evalCall.total) + runStateBytes(net.parameterCount, config);
   const available = availableMemory();
   if (needed > available) {
     throw new MemoryLimitError(needed, available, `training with batch ${config.batchSize} x ${train.steps} steps (evaluation batch ${config.evalBatchSize})`);
   }
+}
+
+/** Memory proportional to the weights beyond the network's own: optimizer slots, the best copy, a checkpoint's copy. */
+function runStateBytes(weights: number, config: TrainConfig): number {
+  return weights * 4 * ((OPTIMIZER_SLOTS[config.optimizer.kind] ?? 2) + 2);
+}
+
+/** Refuses a network too large for this machine before its weights are allocated and initialized. */
+function checkWeightMemory(network: NetworkConfig, config: TrainConfig): void {
+  const weights = parameterShapesOf(network).reduce((n, p) => n + p.rows * p.cols, 0);
+  // The weights, their gradients, a call's staged copies of both, and the run's state.
+  const needed = weights * 4 * 4 + runStateBytes(weights, config);
+  const available = availableMemory();
+  if (needed > available) {
+    throw new MemoryLimitError(needed, available, `training a network of ${weights.toLocaleString('en-US')} weights`, 'use fewer or smaller layers');
+  }
+}
+
+/** Every split must hold samples: an empty one would train on nothing or report accuracy 0 as a result. */
+function checkSplits(data: LoadedDataset): void {
+  const issues = (['train', 'valid', 'test'] as const)
+    .filter((s) => data.splits[s].size === 0)
+    .map((s) => ({ path: `splits.${s}`, message: `the ${s} split of ${data.config.name} has 0 samples; check the data files, --limit and --valid-fraction` }));
+  if (issues.length > 0) throw new ConfigError('data set', issues);
 }
 
 /** Mean input firing rate of a data set in Hz (events per unit per second). */
@@ -130,6 +158,11 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   const checkpointFile = path.join(options.out, CHECKPOINT_FILE);
   let resumeFrom: Checkpoint | null = null;
   let config: TrainConfig;
+  if (options.resume === true && !existsSync(checkpointFile)) {
+    throw new ConfigError('resume', [
+      { path: 'out', message: `${options.out} holds no ${CHECKPOINT_FILE} to resume from; start a new run without --resume` },
+    ]);
+  }
   if (options.resume && existsSync(checkpointFile)) {
     resumeFrom = readCheckpoint(checkpointFile);
     config = input === undefined ? resumeFrom.config : parseTrainConfig(input);
@@ -150,11 +183,19 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   ensureWritableDir(options.out);
 
   const data = await loadDataset(config.dataset, { cacheDir: options.cacheDir, cache: options.cache, threads: options.threads ?? config.threads, log });
+  checkSplits(data);
   const networkConfig = resumeFrom?.network ?? resolveNetwork(config, data);
+  checkWeightMemory(networkConfig, config);
   const net = new Network(networkConfig, { threads: options.threads ?? config.threads, memory: config.memory });
   if (resumeFrom) net.setParameters(resumeFrom.parameters);
-  checkRunMemory(net, config, data.splits.train);
+  checkRunMemory(net, config, data.splits);
 
+  if (!resumeFrom) {
+    // A new run replaces whatever the directory held (--force) only now that it is about to train: a run refused
+    // above leaves the old one whole, and one that fails from here on is never mixed with the old one's files.
+    for (const file of [RESULTS_FILE, CHECKPOINT_FILE, METRICS_FILE]) rmSync(path.join(options.out, file), { force: true });
+  }
+  options.onStart?.(config);
   const metricsFile = path.join(options.out, METRICS_FILE);
   // The metrics log always equals the checkpoint's history, so a killed run's partial epoch leaves no line behind.
   const writeMetrics = (history: EpochRecord[]) => writeFileAtomic(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));

@@ -28,11 +28,9 @@ export class MemoryLimitError extends Error {
     readonly neededBytes: number,
     readonly limitBytes: number,
     what: string,
+    advice = "use a smaller batch or fewer steps, or memory: 'compact' (--memory compact) to store BPTT state in 16 bits",
   ) {
-    super(
-      `${what} needs about ${formatBytes(neededBytes)} of memory, more than the ${formatBytes(limitBytes)} available; ` +
-        "use a smaller batch or fewer steps, or memory: 'compact' (--memory compact) to store BPTT state in 16 bits",
-    );
+    super(`${what} needs about ${formatBytes(neededBytes)} of memory, more than the ${formatBytes(limitBytes)} available; ${advice}`);
     this.name = 'MemoryLimitError';
   }
 }

@@ -1,0 +1,46 @@
+#include "safe_worker.h"
+
+#include <exception>
+#include <new>
+
+namespace spikegrad::addon {
+
+void SafeAsyncWorker::guard(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::bad_alloc&) {
+    error_ = "out of memory: the batch or the network is too large for this machine";
+  } catch (const std::exception& e) {
+    error_ = e.what();
+  } catch (...) {
+    error_ = "unknown error in the spikegrad engine";
+  }
+}
+
+void SafeAsyncWorker::OnWorkComplete(Napi::Env env, napi_status status) {
+  finish();
+  napi_handle_scope scope = nullptr;
+  if (status != napi_cancelled && napi_open_handle_scope(env, &scope) == napi_ok) {
+    try {
+      if (error_.empty()) {
+        Napi::Value result = build_result(env);
+        deferred_.Resolve(result);
+      } else {
+        deferred_.Reject(Napi::Error::New(env, error_).Value());
+      }
+    } catch (const Napi::Error& e) {
+      // build_result found a problem (say, an output array detached during the call): reject with it. In a
+      // dying environment this throws again and is dropped below.
+      try {
+        deferred_.Reject(e.Value());
+      } catch (...) {
+      }
+    } catch (...) {
+      // The environment is shutting down: nobody waits for this Promise any more.
+    }
+    napi_close_handle_scope(env, scope);
+  }
+  Destroy();
+}
+
+}  // namespace spikegrad::addon
