@@ -58,6 +58,14 @@ console.log(JSON.stringify({ predicted: predicted.total - predicted.batch, measu
     await expect(net.lossAndGradient(small)).resolves.toMatchObject({ loss: expect.any(Number) });
   });
 
+  it("counts forward()'s recorded traces against the limit", async () => {
+    const net = new Network({ inputs: 50, outputs: 3, layers: [{ size: 256 }] }, { memoryLimit: 8 * 2 ** 20 });
+    const batch = randomEventBatch(1, 16, 300, 50, 3, 0.01);
+    // Without records the pass fits; its membrane traces (16 x 300 x 256 floats, 4.7 MiB, held twice) do not.
+    await expect(net.forward(batch)).resolves.toMatchObject({ logits: expect.any(Float32Array) });
+    await expect(net.forward(batch, { record: ['membrane'] })).rejects.toThrow(MemoryLimitError);
+  });
+
   it('refuses a training run that would not fit before any work', async () => {
     const out = path.join(tmp, 'too-big');
     await expect(

@@ -154,11 +154,53 @@ describe('spikegrad sweep (local)', () => {
     // The killed sweep's trial processes stop by themselves (they watch their parent).
     await new Promise((r) => setTimeout(r, 1500));
     expect(processesMatching(`trial-process.js\0${tmp}`)).toEqual([]);
+    // Nothing runs them now: a dry run says so instead of 'running'.
+    const listed = sweep(spec, '--dry-run');
+    expect(listed.stdout).not.toMatch(/ running /);
+    expect(listed.stdout).toMatch(/ interrupted /);
 
     const r = sweep(spec);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`6 trials, ${doneBefore} already done, ${6 - doneBefore} to run`));
     const rows = readStore(path.join(tmp, 'killed.sqlite'));
     expect(rows.filter((x) => x.status === 'done')).toHaveLength(6);
+    // The trials the kill interrupted did not lose an attempt to it.
+    expect(rows.map((x) => x.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('refuses a second coordinator on the same sweep and store while the first runs', async () => {
+    const spec = writeSpec(tmp, 'twice', { base: { ...tinyBase, epochs: 15 }, grid: { seed: [1, 2, 3, 4] } });
+    const first: ChildProcess = spawn(process.execPath, [cli, 'sweep', spec, '--progress', 'lines'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    await new Promise<void>((resolve) => {
+      first.stderr!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (/^started /m.test(log)) resolve();
+      });
+    });
+    const second = sweep(spec);
+    expect(second.status).not.toBe(0);
+    expect(second.stderr).toMatch(/twice\.sqlite: sweep "twice" is being run by process \d+ on .*; wait for it to end or stop it/);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    // Once the first is gone, its lock is stale and the sweep can run.
+    const third = sweep(spec, '--dry-run');
+    expect(third.status, third.stderr).toBe(0);
+  });
+
+  it('names a store that is not a results store, also in a dry run, and caps absurd grids', () => {
+    const spec = writeSpec(tmp, 'garbage', { grid: { seed: [1] } });
+    writeFileSync(path.join(tmp, 'garbage.sqlite'), 'this is not SQLite '.repeat(100));
+    for (const args of [[spec, '--dry-run'], [spec]]) {
+      const r = sweep(...args);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/garbage\.sqlite: not a spikegrad results store \(file is not a database\)/);
+    }
+    const huge = writeSpec(tmp, 'huge', { grid: { seed: Array.from({ length: 1000 }, (_, i) => i), lr: Array.from({ length: 1000 }, (_, i) => 0.001 * (i + 1)), 'network.surrogate.scale': Array.from({ length: 10 }, (_, i) => i + 1) } });
+    const started = Date.now();
+    const r = sweep(huge, '--dry-run');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/grid: 10,000,000 trials, more than the 100,000 one spec may hold: seed \(1000\) x lr \(1000\) x network\.surrogate\.scale \(10\)/);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 
@@ -35,14 +37,18 @@ export function registerSweep(program: Command): void {
         const trials = expandTrials(spec);
         const file = storePathFor(spec, flags.store);
         let status = new Map<string, string>();
-        try {
+        // No store yet: every trial is new. Any other problem with the store is an error that names it.
+        if (existsSync(file)) {
           const store = new ResultStore(file, { readonly: true });
-          status = new Map(store.trials(spec.name).map((t) => [t.id, t.status]));
-          store.close();
-        } catch {
-          // No store yet: every trial is new.
+          try {
+            // 'running' rows of a coordinator that is gone are not running: they run again next time.
+            const active = store.sweepActive(spec.name);
+            status = new Map(store.trials(spec.name).map((t) => [t.id, t.status === 'running' && !active ? 'interrupted' : t.status]));
+          } finally {
+            store.close();
+          }
         }
-        for (const t of trials) process.stdout.write(`${t.id}  ${(status.get(t.id) ?? 'new').padEnd(7)}  ${label(t)}\n`);
+        for (const t of trials) process.stdout.write(`${t.id}  ${(status.get(t.id) ?? 'new').padEnd(11)}  ${label(t)}\n`);
         process.stdout.write(`${trials.length} trials; store ${file}\n`);
         return;
       }

@@ -276,9 +276,12 @@ export class Network {
       }
     });
     checkBatchShape(batch);
-    this.checkMemory(batch, false);
     const recorded = record.has('spikes') || record.has('membrane') ? layers : [];
     const cells = batch.size * batch.steps;
+    // Recorded traces exist twice while the call runs: the call's own buffers and the arrays returned.
+    const recordBytes =
+      2 * cells * (recorded.reduce((n, l) => n + this.config.layers[l].size, 0) * ((record.has('spikes') ? 1 : 0) + (record.has('membrane') ? 4 : 0)) + (record.has('readout') ? 4 * this.config.outputs : 0));
+    this.checkMemory(batch, false, recordBytes);
     const spikes = record.has('spikes') ? recorded.map((l) => new Uint8Array(cells * this.config.layers[l].size)) : undefined;
     const membrane = record.has('membrane')
       ? recorded.map((l) => new Float32Array(cells * this.config.layers[l].size))
@@ -332,7 +335,7 @@ export class Network {
   }
 
   /** Refuses, before the native call allocates, a batch whose buffers would not fit. */
-  private checkMemory(batch: Batch, backward: boolean): void {
+  private checkMemory(batch: Batch, backward: boolean, extraBytes = 0): void {
     let plan: { bytes: number };
     try {
       plan = this.requireNative().planMemory(batch.size, batch.steps, { ...this.runOptions([]), backward, analog: isAnalogBatch(batch) });
@@ -341,7 +344,7 @@ export class Network {
       if (error instanceof RangeError || error instanceof TypeError) return;
       throw error;
     }
-    const growth = plan.bytes - this.requireNative().workspaceBytes();
+    const growth = plan.bytes + extraBytes - this.requireNative().workspaceBytes();
     if (growth <= 0) return;
     const limit = this.memoryLimit !== undefined ? this.memoryLimit - this.requireNative().workspaceBytes() : availableMemory();
     if (growth > limit) {

@@ -54,6 +54,15 @@ export async function runSweep(specInput: SweepSpec | string, options: SweepOpti
   const storeFile = storePathFor(spec, options.store);
   const store = new ResultStore(storeFile);
   try {
+    store.lockSweep(spec.name);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  try {
+    // Trials a dead coordinator left 'running' run again, without losing one of their attempts. Through a queue,
+    // 'running' mirrors the queue's own state, which the queue settles.
+    if (!options.queue) store.releaseInterrupted(spec.name);
     store.register(spec, trials);
     const done = new Set(store.trials(spec.name).filter((t) => t.status === 'done').map((t) => t.id));
     const todo = trials.filter((t) => !done.has(t.id));
@@ -86,6 +95,7 @@ export async function runSweep(specInput: SweepSpec | string, options: SweepOpti
     }
     return { spec, store: storeFile, counts: store.counts(spec.name) };
   } finally {
+    store.unlockSweep(spec.name);
     store.close();
   }
 }

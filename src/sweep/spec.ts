@@ -121,8 +121,18 @@ export function trialId(sweep: string, config: TrainConfig): string {
   return createHash('sha256').update(stableStringify({ sweep, config: rest })).digest('hex').slice(0, 16);
 }
 
+/** More trials than this in one spec is almost certainly a mistake (and would take gigabytes to list). */
+export const MAX_TRIALS = 100_000;
+
 /** All trials of a spec, validated; duplicates (equal configs) are listed once. */
 export function expandTrials(spec: SweepSpec): Trial[] {
+  const count = (spec.grid ?? []).reduce((n, g) => n + Object.values(g).reduce((m, values) => m * values.length, 1), 0) + (spec.list?.length ?? 0);
+  if (count > MAX_TRIALS) {
+    const sizes = (spec.grid ?? []).map((g) => Object.entries(g).map(([field, values]) => `${field} (${values.length})`).join(' x '));
+    throw new ConfigError(`sweep "${spec.name}"`, [
+      { path: 'grid', message: `${count.toLocaleString('en-US')} trials, more than the ${MAX_TRIALS.toLocaleString('en-US')} one spec may hold: ${sizes.join(' + ')}; split it into several sweeps` },
+    ]);
+  }
   const combos = [...(spec.grid ?? []).flatMap(product), ...(spec.list ?? [])];
   const trials: Trial[] = [];
   const seen = new Set<string>();

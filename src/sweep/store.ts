@@ -5,7 +5,8 @@
  * re-run sweep) no trial is stored twice.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -85,7 +86,48 @@ CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sweep_locks (
+  sweep TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  heartbeat INTEGER NOT NULL
+);
 `;
+
+/** A coordinator on another machine that has not written its heartbeat for this long is taken to be dead. */
+const LOCK_STALE_MS = 60_000;
+const HEARTBEAT_MS = 10_000;
+
+/** Another live process runs this sweep on this store. */
+export class SweepBusyError extends Error {
+  constructor(file: string, sweep: string, owner: { host: string; pid: number }) {
+    super(
+      `${file}: sweep "${sweep}" is being run by process ${owner.pid} on ${owner.host}; wait for it to end or stop it ` +
+        '(a second coordinator would run every trial again)',
+    );
+    this.name = 'SweepBusyError';
+  }
+}
+
+/** A store file that cannot be opened or is not a spikegrad results store; names the file. */
+export class StoreError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'StoreError';
+  }
+}
+
+/** Whether the process that wrote a lock row still runs. */
+function lockHolderAlive(row: { host: string; pid: number; heartbeat: number }): boolean {
+  if (row.host !== os.hostname()) return Date.now() - row.heartbeat < LOCK_STALE_MS;
+  if (row.pid === process.pid) return true;
+  try {
+    process.kill(row.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 interface RawRow {
   id: string;
@@ -116,22 +158,75 @@ export class ResultStore {
   readonly file: string;
   private readonly db: Database.Database;
 
+  private heartbeat: NodeJS.Timeout | null = null;
+
   constructor(file: string, options: { readonly?: boolean } = {}) {
     this.file = file;
+    if (existsSync(file) && statSync(file).isDirectory()) throw new StoreError(file, 'is a directory, not a results store file');
     if (!options.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
       this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     } catch (err) {
-      throw new Error(`${file}: cannot open the results store (${(err as Error).message})`);
+      throw new StoreError(file, `cannot open the results store (${(err as Error).message})`);
     }
-    // Several coordinators (one per sweep) may share a store; WAL lets readers run beside the writer.
-    this.db.pragma('busy_timeout = 10000');
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.exec(SCHEMA);
-      // Made once per store file; OR IGNORE keeps the first when two processes open a new store together.
-      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)").run(randomUUID().replace(/-/g, ''));
+    try {
+      // Several coordinators (one per sweep) may share a store; WAL lets readers run beside the writer.
+      this.db.pragma('busy_timeout = 10000');
+      if (!options.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.exec(SCHEMA);
+        // Made once per store file; OR IGNORE keeps the first when two processes open a new store together.
+        this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)").run(randomUUID().replace(/-/g, ''));
+      } else if (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'trials'").get() === undefined) {
+        throw new Error('it holds no trials table');
+      }
+    } catch (err) {
+      this.db.close();
+      throw new StoreError(file, `not a spikegrad results store (${(err as Error).message})`);
     }
+  }
+
+  /**
+   * Takes this sweep for this process, or throws SweepBusyError when another live process holds it (same host:
+   * its pid runs; another host: its heartbeat is fresh). A heartbeat keeps the lock while the sweep runs.
+   */
+  lockSweep(sweep: string): void {
+    const take = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT host, pid, heartbeat FROM sweep_locks WHERE sweep = ?').get(sweep) as
+        | { host: string; pid: number; heartbeat: number }
+        | undefined;
+      if (row && lockHolderAlive(row) && !(row.host === os.hostname() && row.pid === process.pid)) throw new SweepBusyError(this.file, sweep, row);
+      this.db
+        .prepare('INSERT INTO sweep_locks (sweep, host, pid, heartbeat) VALUES (?, ?, ?, ?) ON CONFLICT(sweep) DO UPDATE SET host = excluded.host, pid = excluded.pid, heartbeat = excluded.heartbeat')
+        .run(sweep, os.hostname(), process.pid, Date.now());
+    });
+    take.immediate();
+    this.heartbeat = setInterval(() => {
+      this.db.prepare('UPDATE sweep_locks SET heartbeat = ? WHERE sweep = ? AND host = ? AND pid = ?').run(Date.now(), sweep, os.hostname(), process.pid);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  unlockSweep(sweep: string): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.db.prepare('DELETE FROM sweep_locks WHERE sweep = ? AND host = ? AND pid = ?').run(sweep, os.hostname(), process.pid);
+  }
+
+  /** Whether a live process holds this sweep (for --dry-run: 'running' rows of a dead coordinator are not running). */
+  sweepActive(sweep: string): boolean {
+    const hasLocks = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sweep_locks'").get() !== undefined;
+    if (!hasLocks) return false;
+    const row = this.db.prepare('SELECT host, pid, heartbeat FROM sweep_locks WHERE sweep = ?').get(sweep) as { host: string; pid: number; heartbeat: number } | undefined;
+    return row !== undefined && lockHolderAlive(row);
+  }
+
+  /**
+   * Trials left 'running' by a coordinator that died: back to pending, and the attempt they were in is not
+   * counted (it was interrupted, it did not fail). Only for a sweep this process holds the lock of.
+   */
+  releaseInterrupted(sweep: string): number {
+    return this.db.prepare("UPDATE trials SET status = 'pending', attempts = MAX(0, attempts - 1) WHERE sweep = ? AND status = 'running'").run(sweep).changes;
   }
 
   /**
