@@ -106,8 +106,13 @@ export function writeCache(file: string, key: unknown, content: CachedSplits): v
 /** The cached splits, or null when the file is missing; throws CacheCorrupt when it cannot be trusted. */
 export function readCache(file: string, key: unknown): CachedSplits | null {
   if (!existsSync(file)) return null;
-  const buf = readFileSync(file);
   const corrupt = (why: string) => new CacheCorrupt(file, why);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw corrupt(`cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   if (buf.length < MAGIC.length + 4 + 32 || buf.toString('ascii', 0, MAGIC.length) !== MAGIC) throw corrupt('bad magic or too short');
   const digest = createHash('sha256').update(buf.subarray(0, buf.length - 32)).digest();
   if (!digest.equals(buf.subarray(buf.length - 32))) throw corrupt('checksum mismatch');

@@ -52,8 +52,11 @@ function hdf5Reason(err: unknown): string {
 export async function openHdf5(path: string): Promise<H5File> {
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new Hdf5Error(path, 'is a directory, not an HDF5 file');
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof Hdf5Error) throw err;
     throw new Hdf5Error(path, 'file not found');
   }
   // HDF5 looks for its signature at 0, 512, 1024, ... (a user block may precede it).

@@ -82,7 +82,13 @@ export function parseIdx(bytes: Uint8Array, file = 'idx data'): IdxArray {
 
 /** Reads an IDX file; names ending in .gz are gunzipped. */
 export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array = readFileSync(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new IdxError(path, code === 'EISDIR' ? 'is a directory, not an IDX file' : `cannot read (${code ?? (err as Error).message})`);
+  }
   if (path.endsWith('.gz')) {
     try {
       bytes = gunzipSync(bytes);

@@ -54,8 +54,8 @@ export function locateImageFiles(name: ImageDatasetName, dir: string | undefined
   const root = dir ?? (name === 'fashion-mnist' ? FASHION_MNIST_DIR : undefined);
   const help =
     name === 'fashion-mnist'
-      ? 'Install it with "apt-get install dataset-fashion-mnist" (Debian/Ubuntu), or pass --path DIR with the four IDX files.'
-      : 'Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz and pass --path DIR.';
+      ? 'Install it with "apt-get install dataset-fashion-mnist" (Debian/Ubuntu), or pass --data-path DIR (config: dataset.path) with the four IDX files.'
+      : 'Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz and pass --data-path DIR (config: dataset.path).';
   if (!root) throw new Error(`${name}: no directory given. ${help}`);
   const out = {} as Record<keyof typeof FILES, string>;
   const missing: string[] = [];

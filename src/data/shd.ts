@@ -69,7 +69,7 @@ export function heidelbergFiles(name: HeidelbergName, dir: string): Record<'trai
     throw new Error(
       `${name.toUpperCase()} not found: missing ${missing.map((p) => path.basename(p)).join(', ')} in ${dir}. ` +
         `Download the Spiking Heidelberg Datasets (https://zenkelab.org/datasets/, ${name}_*.h5.gz), gunzip them ` +
-        `into one directory and pass --path DIR (or set SPIKEGRAD_DATA to the parent of ${name}/).`,
+        `into one directory and pass --data-path DIR (config: dataset.path) (or set SPIKEGRAD_DATA to the parent of ${name}/).`,
     );
   }
   return files;

@@ -35,7 +35,17 @@ export const NeuronConfigSchema = z
     /** Must be > 0: a neuron at rest (U = 0) never spikes. */
     threshold: positiveFinite().default(1),
   })
-  .strict();
+  .strict()
+  .superRefine((n, ctx) => {
+    // Times are in seconds. A step longer than a time constant is almost always a unit mistake (dt: 1 meant as
+    // 1 ms): that variable would forget everything within one step.
+    for (const key of ['tauMem', 'tauSyn', 'tauOut'] as const) {
+      if (n.dt > n[key]) {
+        ctx.addIssue({ code: 'custom', path: ['dt'], message: `the step dt = ${n.dt} s is longer than ${key} = ${n[key]} s (times are in seconds); use a dt of at most ${n[key]}` });
+        return;
+      }
+    }
+  });
 
 export const SurrogateConfigSchema = z
   .object({

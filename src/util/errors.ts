@@ -31,7 +31,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 /** A short rendering of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return value.length <= 60 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 40))}... (a string of ${value.length} characters)`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   if (Array.isArray(value)) return 'an array';
