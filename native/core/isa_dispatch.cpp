@@ -9,7 +9,9 @@
 #include "forward_body.h"
 #include "simd/sin.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// GCC only: clang (used for the libFuzzer build, scripts/fuzz.cjs) knows neither these level names in
+// __builtin_cpu_supports nor prefer-vector-width, so a clang build runs the baseline level alone.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define SG_HAVE_X86_LEVELS 1
 #define SG_TARGET_AVX512 __attribute__((target("arch=x86-64-v4,prefer-vector-width=512")))
 #define SG_TARGET_AVX2 __attribute__((target("arch=x86-64-v3")))

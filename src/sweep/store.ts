@@ -244,6 +244,11 @@ export class ResultStore {
     this.db.close();
   }
 
+  /** SQLite's own check of the file: 'ok', or what is damaged. */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+
   /** Records the sweep and its trials; trials already in the store keep their status and results. */
   register(spec: SweepSpec, trials: Trial[]): void {
     const now = new Date().toISOString();

@@ -16,9 +16,12 @@ SG_INLINE float bits_to_float(std::int32_t i) {
 }
 
 // exp(x) with about 1 ulp error on [-87, 88] (Cephes expf: range reduction by ln 2 in two parts, degree-6
-// polynomial). Inputs are clamped, so the result is finite and exp(-large) is a tiny positive number.
+// polynomial). Inputs are clamped, so the result is finite and exp(-large) is a tiny positive number. The first
+// clamp is written so that NaN becomes -87 (a NaN compares false): converting NaN to an integer below would be
+// undefined behaviour. A NaN reaches here only from a state that already overflowed, and then the loss is not
+// finite and the call fails before any gradient is returned.
 SG_INLINE float exp_approx(float x) {
-  x = x < -87.0f ? -87.0f : x;
+  x = x > -87.0f ? x : -87.0f;
   x = x > 88.0f ? 88.0f : x;
   // Round to nearest by adding and subtracting 1.5 * 2^23: no floorf call, which SSE2 cannot vectorize.
   // (The clamps above become branches that GCC if-converts only with -fno-trapping-math, set in CMakeLists.)
