@@ -56,7 +56,7 @@ describe('worker_threads', () => {
     const run = runFixture('terminate-worker.mjs');
     expect(run.signal, run.stderr).toBeNull();
     expect(run.status, run.stderr).toBe(0);
-    expect(run.result).toEqual({ survived: 10 });
+    expect(run.result).toEqual({ survived: 20 });
   });
 });
 
