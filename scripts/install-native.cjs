@@ -19,7 +19,20 @@ if (!forced && existingAddonLoads()) {
   process.exit(0);
 }
 
-const args = [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--out', 'build'];
+let cmakeJs;
+try {
+  cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+  require.resolve('node-addon-api');
+} catch {
+  console.error(
+    `\nspikegrad: no prebuilt native addon loads on this machine (${process.platform}-${process.arch}, ` +
+      `${process.report?.getReport?.().header?.glibcVersionRuntime ? 'glibc' : 'not glibc'}), and building one needs the ` +
+      'packages cmake-js and node-addon-api:\n  npm install cmake-js@8.0.0 node-addon-api@8.9.2 && npm rebuild spikegrad\n' +
+      '(and cmake >= 3.15 and g++ >= 9; Debian/Ubuntu: apt-get install cmake g++).',
+  );
+  process.exit(1);
+}
+const args = [cmakeJs, 'compile', '--out', 'build'];
 if (process.env.SPIKEGRAD_MARCH_NATIVE === '1') args.push('--CDSPIKEGRAD_MARCH_NATIVE=ON');
 console.log('spikegrad: building the native addon with cmake-js');
 const build = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

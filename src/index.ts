@@ -35,7 +35,7 @@ export type { ConfigIssue } from './util/errors.js';
 export { nativeInfo, version } from './info.js';
 export type { RuntimeInfo } from './info.js';
 
-// Data sets (DESIGN.md section 4)
+// Data sets (README, "Data sets")
 export { AnalogDataset, EventDataset } from './data/dataset.js';
 export type { AnyDataset, DatasetSplits, SpikeDataset, SpikeSample } from './data/dataset.js';
 export { batchCount, epochBatches, epochOrder, makeBatch } from './data/batches.js';
@@ -71,16 +71,7 @@ export type { Checkpoint } from './io/checkpoint.js';
 export { fluctuationWeightStats, pspKernelIntegrals } from './model/fluctuation-init.js';
 export { availableMemory, formatBytes, MemoryLimitError } from './util/memory.js';
 
-// Sweeps (grids over configs, local pool, BullMQ queue, results store) and reports
-export { expandTrials, parseSweepSpec, SweepSpecSchema, trialId } from './sweep/spec.js';
-export type { SweepSpec, Trial } from './sweep/spec.js';
-export { loadSweepSpec, runSweep } from './sweep/run-sweep.js';
-export type { SweepOptions, SweepSummary } from './sweep/run-sweep.js';
-export { ResultStore } from './sweep/store.js';
-export type { TrialOutcome, TrialRow, TrialStatus } from './sweep/store.js';
-export { allocateCores } from './sweep/local-pool.js';
-export { runWorker } from './sweep/worker.js';
-export type { WorkerOptions } from './sweep/worker.js';
-export { DEFAULT_QUEUE_NAME } from './sweep/queue.js';
-export { FIGURES, writeReport } from './report/report.js';
-export type { ReportOptions, ReportSummary } from './report/report.js';
+export { MissingDependencyError, OPTIONAL_PACKAGES } from './util/optional.js';
+
+// Sweeps and reports have their own entry points, 'spikegrad/sweep' and 'spikegrad/report': they need optional
+// packages (SQLite, Redis, charts) whose types would otherwise be part of every consumer's compilation.

@@ -1,5 +1,5 @@
 /**
- * Same inputs give bit-identical loss and gradients with 1 and 2 threads (DESIGN.md section 2), and the
+ * Same inputs give bit-identical loss and gradients with 1 and 2 threads (docs/design.md section 6), and the
  * instruction-set levels agree to float rounding.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer of spikegrad's benchmark configs (bench/configs.mjs), for side-by-side ratios.
 
-The same model as DESIGN.md section 1, written the way PyTorch SNN libraries run it at their best: the input layer
+The same model as docs/design.md section 1, written the way PyTorch SNN libraries run it at their best: the input layer
 as one matrix product over all steps, a Python loop over time over per-step slices taken with unbind, a custom
 autograd Function for the spike (Heaviside forward, SuperSpike backward), detached reset, max-over-time readout,
 cross entropy, Adam. Input: a dense [B, T, inputs] tensor of Bernoulli spikes (how these libraries take data).

@@ -1,4 +1,4 @@
-// A batch as the core sees it: views into caller-owned arrays (DESIGN.md section 3, EventBatch / AnalogBatch).
+// A batch as the core sees it: views into caller-owned arrays (docs/design.md section 3, EventBatch / AnalogBatch).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The forward pass of one chunk of samples through every hidden layer, then the readout (DESIGN.md section 1).
+// The forward pass of one chunk of samples through every hidden layer, then the readout (docs/design.md section 1).
 // Layer by layer: a layer's whole time course is simulated before the next layer reads its spikes. The chunk's
 // samples step through time together, so that the weight rows their events select are added one column block at
 // a time (a block of every row stays in L2 while all samples use it) instead of one whole row per sample and

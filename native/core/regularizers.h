@@ -1,4 +1,4 @@
-// Activity regularizers on spike counts (DESIGN.md section 1). z_i is the spike count of neuron i in one sample;
+// Activity regularizers on spike counts (docs/design.md section 1). z_i is the spike count of neuron i in one sample;
 // each term is computed per sample and averaged over the batch, and its gradient flows to the spikes (and from
 // there through the surrogate) as a constant dL/dS[n] = dL/dz for every step n.
 #pragma once

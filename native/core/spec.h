@@ -1,4 +1,4 @@
-// The network description the core runs: a plain struct with no JavaScript types (DESIGN.md section 1).
+// The network description the core runs: a plain struct with no JavaScript types (docs/design.md section 1).
 // TypeScript validates configs with zod and hands the addon one such struct; check_spec() validates it again
 // so the core can be used and tested on its own.
 #pragma once
@@ -62,7 +62,7 @@ std::string check_spec(const NetworkSpec& spec);
 int fan_in_of(const NetworkSpec& spec, int layer);
 
 // One parameter tensor of the network: `rows` presynaptic units x `cols` postsynaptic units, row-major,
-// so that one presynaptic spike adds one contiguous row (DESIGN.md section 2).
+// so that one presynaptic spike adds one contiguous row (docs/design.md section 2).
 struct ParameterInfo {
   std::string name;  // "hidden.0.input", "hidden.0.recurrent", "readout"
   int rows;

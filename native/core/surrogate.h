@@ -1,4 +1,4 @@
-// Surrogate derivatives h(x), x = U - threshold, scale beta (DESIGN.md section 1, table). The forward pass always
+// Surrogate derivatives h(x), x = U - threshold, scale beta (docs/design.md section 1, table). The forward pass always
 // uses the Heaviside step; these replace dS/dU in the backward pass. Normalized forms have a peak that does not
 // depend on beta; `normalized: false` multiplies by beta (the paper's "asymptotic" surrogates).
 #pragma once

@@ -11,7 +11,7 @@ using namespace spikegrad;
 using namespace spikegrad::testing;
 
 // One input event at step 0 through weight 20 into one neuron (threshold 1, dt 1 ms, tau_mem 10 ms,
-// tau_syn 5 ms). By the equations of DESIGN.md section 1:
+// tau_syn 5 ms). By the equations of docs/design.md section 1:
 //   I[1] = 20, U[2] = (1 - a_mem) 20 = 1.903 > 1: spike at 2, U[3] = 0;
 //   U[4] = (1 - a_mem) 20 a_syn^2 = 1.276: spike at 4;  U[6] = (1 - a_mem) 20 a_syn^4 = 0.855 (no spike);
 //   U[7] = a_mem U[6] + (1 - a_mem) 20 a_syn^5 = 1.474: spike at 7.

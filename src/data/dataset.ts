@@ -12,7 +12,7 @@ export interface SpikeSample {
   label: number;
 }
 
-/** What every data set offers (DESIGN.md section 4). */
+/** What every data set offers (README, "Data sets"). */
 export interface SpikeDataset {
   readonly name: string;
   /** Number of samples. */

@@ -9,6 +9,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 import type { Dataset, File as H5File } from 'h5wasm/node';
+import { importOptional } from '../util/optional.js';
 
 // h5wasm (its WebAssembly heap, ~25 MB) is loaded when the first HDF5 file is opened, not when spikegrad is imported.
 type H5wasm = typeof import('h5wasm/node');
@@ -31,7 +32,7 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let ready: Promise<void> | undefined;
 
 function init(): Promise<void> {
-  ready ??= import('h5wasm/node').then(async (loaded) => {
+  ready ??= importOptional('h5wasm', 'reading HDF5 files (SHD, SSC)', () => import('h5wasm/node')).then(async (loaded) => {
     await loaded.default.ready;
     lib = loaded;
     // Turn HDF5's error stack into thrown errors instead of diagnostics printed on stderr.

@@ -1,5 +1,5 @@
 /**
- * Batches as the engine takes them (DESIGN.md section 3). Event input is a sorted list of (step, unit) per
+ * Batches as the engine takes them (docs/design.md section 3). Event input is a sorted list of (step, unit) per
  * sample; analog input is a dense [size][steps][inputs] array. The native addon checks every index.
  */
 

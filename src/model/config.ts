@@ -1,5 +1,5 @@
 /**
- * Network configuration (DESIGN.md sections 1 and 3), validated with zod. `parseNetworkConfig` fills in the
+ * Network configuration (docs/design.md sections 1 and 2), validated with zod. `parseNetworkConfig` fills in the
  * paper's defaults and throws a ConfigError naming each wrong field and what is allowed.
  */
 import { z } from 'zod';

@@ -6,7 +6,7 @@
  * fluctuations relative to the threshold) fixes mu_w and sigma_w. In a recurrent layer a share alpha of the
  * variance comes from the feedforward input and 1 - alpha from the recurrence.
  *
- * The kernel is the response of this engine's discrete dynamics (DESIGN.md section 1) to one input spike, so the
+ * The kernel is the response of this engine's discrete dynamics (docs/design.md section 1) to one input spike, so the
  * targets hold for the simulated network, not only for its continuous-time limit.
  */
 export interface NeuronTimeConstants {

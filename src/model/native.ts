@@ -109,6 +109,20 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 let addon: NativeAddon | undefined;
 
+/** What to do about a failed load, from the loader's message. */
+function loadAdvice(reason: string): string {
+  const build =
+    `  To build it from source: npm install cmake-js@8.0.0 node-addon-api@8.9.2, then "npm rebuild spikegrad" ` +
+    `(in ${packageRoot}; needs cmake >= 3.15 and g++ >= 9).`;
+  if (/libgomp/.test(reason)) return `  The OpenMP runtime is missing: install libgomp1 (Debian/Ubuntu: apt-get install libgomp1).\n${build}`;
+  if (/GLIBC_|GLIBCXX_/.test(reason)) return `  The prebuilt addon needs a newer C library than this system's (it is built on Debian 12, glibc 2.36).\n${build}`;
+  if (/No native build was found/.test(reason)) {
+    return `  There is no prebuilt addon for ${process.platform}-${process.arch} (the package carries linux-x64 with glibc).\n${build}`;
+  }
+  if (/Illegal instruction|invalid ELF|wrong ELF class/.test(reason)) return `  The binary does not suit this CPU or system.\n${build}`;
+  return build;
+}
+
 export function loadNative(): NativeAddon {
   if (addon !== undefined) return addon;
   const require = createRequire(import.meta.url);
@@ -117,11 +131,7 @@ export function loadNative(): NativeAddon {
     addon = load(packageRoot);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `spikegrad: the native addon could not be loaded (${reason}).\n` +
-        `  Build it from source with "npm run build:native" in ${packageRoot} (needs cmake >= 3.15 and g++ with C++17),\n` +
-        '  or reinstall with "npm ci".',
-    );
+    throw new Error(`spikegrad: the native addon could not be loaded (${reason}).\n${loadAdvice(reason)}`);
   }
   return addon;
 }

@@ -1,5 +1,5 @@
 /**
- * Network: a spiking network with surrogate-gradient BPTT (DESIGN.md section 3). Parameters are Float32Arrays
+ * Network: a spiking network with surrogate-gradient BPTT (docs/design.md sections 1, 2 and 4). Parameters are Float32Arrays
  * owned here and shared with C++ without copies; forward() and lossAndGradient() run in a native worker thread
  * and return Promises, one at a time per network (calls are queued, so the event loop never blocks).
  */

@@ -1,5 +1,5 @@
 /**
- * Activity regularizers on spike counts (DESIGN.md section 1): z_i = spikes of neuron i in one sample; each term
+ * Activity regularizers on spike counts (docs/design.md section 1): z_i = spikes of neuron i in one sample; each term
  * is computed per sample, averaged over the batch and added to the loss; its gradient flows through the surrogate.
  *   lower:            s * mean_i max(0, nu - z_i)^p
  *   upper:            s * mean_i max(0, z_i - nu)^p

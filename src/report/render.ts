@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { importOptional, requireOptional } from '../util/optional.js';
 
 export const CHART_FONT = 'DejaVu Sans';
 const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/local/share/fonts'];
@@ -29,8 +29,8 @@ export function withChartDefaults(spec: TopLevelSpec): TopLevelSpec {
 
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
   // Loaded on first use: importing spikegrad should not cost vega's ~50 MB.
-  const vega = await import('vega');
-  const { compile } = await import('vega-lite');
+  const vega = await importOptional('vega', 'drawing charts', () => import('vega'));
+  const { compile } = await importOptional('vega-lite', 'drawing charts', () => import('vega-lite'));
   // vega-lite warns on stderr about harmless facet/scale combinations; SPIKEGRAD_DEBUG shows them.
   const logger = vega.logger(process.env.SPIKEGRAD_DEBUG ? vega.Warn : vega.None);
   const compiled = compile(withChartDefaults(spec), { logger }).spec;
@@ -44,6 +44,7 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
 
 export function svgToPng(svg: string, scale = 2): Buffer {
   const files = fontFiles();
+  const { Resvg } = requireOptional<typeof import('@resvg/resvg-js')>('@resvg/resvg-js', 'PNG charts');
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 
 import type { Trial } from './spec.js';
 import type { ResultStore, TrialOutcome } from './store.js';
+import { importOptional } from '../util/optional.js';
 
 export const DEFAULT_QUEUE_NAME = 'spikegrad-trials';
 
@@ -38,7 +39,7 @@ export async function redisConnection(url: string): Promise<Redis> {
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`--queue: expected a redis:// or rediss:// URL, got "${url}"`);
   // BullMQ's blocking commands need maxRetriesPerRequest null.
-  const { Redis: RedisClient } = await import('ioredis');
+  const { Redis: RedisClient } = await importOptional('ioredis', 'the sweep queue', () => import('ioredis'));
   return new RedisClient(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
@@ -93,7 +94,7 @@ export interface QueueSweepOptions {
 }
 
 export async function runQueuedSweep(sweep: string, trials: Trial[], store: ResultStore, options: QueueSweepOptions): Promise<void> {
-  const { Job, Queue } = await import('bullmq');
+  const { Job, Queue } = await importOptional('bullmq', 'the sweep queue', () => import('bullmq'));
   const connection = await connectRedis(options.url);
   const queue = new Queue<TrialJobData, TrialJobResult>(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   try {

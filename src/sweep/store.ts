@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 import type { NetworkConfig } from '../model/config.js';
 import type { RunResults } from '../train/run.js';
 import type { TrainConfig } from '../train/train-config.js';
 import type { EpochRecord } from '../train/trainer.js';
+import { MissingDependencyError, requireOptional } from '../util/optional.js';
 import type { SweepSpec, Trial } from './spec.js';
 
 export type TrialStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -165,8 +166,10 @@ export class ResultStore {
     if (existsSync(file) && statSync(file).isDirectory()) throw new StoreError(file, 'is a directory, not a results store file');
     if (!options.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     try {
-      this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      const SQLite = requireOptional<typeof Database>('better-sqlite3', 'the sweep results store');
+      this.db = new SQLite(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     } catch (err) {
+      if (err instanceof MissingDependencyError) throw err;
       throw new StoreError(file, `cannot open the results store (${(err as Error).message})`);
     }
     try {

@@ -12,6 +12,7 @@ import type { Job } from 'bullmq';
 import { defaultThreads } from '../util/threads.js';
 import { connectRedis, DEFAULT_QUEUE_NAME, type TrialJobData, type TrialJobResult } from './queue.js';
 import { runTrial, TrialError } from './run-trial.js';
+import { importOptional } from '../util/optional.js';
 
 export interface WorkerOptions {
   url: string;
@@ -37,7 +38,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / concurrency));
   const name = `${os.hostname()}:${process.pid}`;
   // Loaded here, not at import (see queue.ts).
-  const { WaitingError, Worker } = await import('bullmq');
+  const { WaitingError, Worker } = await importOptional('bullmq', 'the sweep queue', () => import('bullmq'));
   const connection = await connectRedis(options.url, { onError: (err) => log(`redis: ${err.message}`) });
   const stopping = new AbortController();
 

@@ -1,5 +1,5 @@
 /**
- * The network of DESIGN.md section 1 written out literally on the autodiff tape, for tests only. Written for
+ * The network of docs/design.md section 1 written out literally on the autodiff tape, for tests only. Written for
  * clarity, not speed; shares no code with src/ or native/. Computes in float64 from the (float32) weights.
  */
 import { Tape, type Var } from './autodiff.js';
@@ -40,7 +40,7 @@ export interface ReferenceResult {
   logits: number[][];
 }
 
-/** The surrogate derivative h(x), straight from the table of DESIGN.md. */
+/** The surrogate derivative h(x), straight from the table of docs/design.md section 1. */
 export function surrogateDerivative(shape: string, beta: number, normalized: boolean, x: number): number {
   let h: number;
   switch (shape) {

@@ -15,7 +15,7 @@
 
 namespace spikegrad {
 
-// One forward step of n LIF neurons, in place (DESIGN.md section 1):
+// One forward step of n LIF neurons, in place (docs/design.md section 1):
 //   S[n] = U[n] > threshold;  pre_reset = a_mem U[n] + (1 - a_mem) I[n];  U[n+1] = S ? 0 : pre_reset;
 //   I <- a_syn I[n]  (the caller then adds this step's input and recurrent rows to get I[n+1]).
 // pre_reset is what BPTT needs later: U[n+1] (via the spike mask) and dU[n+1]/dS[n] = -pre_reset.
