@@ -1,7 +1,7 @@
 // spikegrad's benchmark harness (issue 6): named configs, 1 and 2 threads, median of repeats after warm-up, each
 // config in a fresh process so its peak RSS is its own; optionally the PyTorch peer side by side in the same run
 // and OpenBLAS sgemm on the dense shapes. Prints a table and writes bench/results/<name>.json.
-//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers] [--out name] [--dir results-dir]
+//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers] [--python PATH] [--out name] [--dir results-dir]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -37,7 +37,12 @@ for (const [name, value] of [['threads', threadList], ['repeats', [repeats]], ['
   }
 }
 
-const PYTHON = '/usr/bin/python3';
+// The interpreter of the peers: any Python that can import torch (a virtualenv, a conda env).
+const PYTHON = flag('python', '/usr/bin/python3');
+if (withPeers && !existsSync(PYTHON)) {
+  console.error(`--python: ${PYTHON} does not exist; give the path of a Python interpreter that can import torch`);
+  process.exit(2);
+}
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 const torchAvailable = () => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const peerEnv = (threads) => ({
@@ -77,7 +82,7 @@ function sgemm(shapes, threads) {
 }
 
 const hasTorch = withPeers && torchAvailable();
-if (withPeers && !hasTorch) console.log('PyTorch peer skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+if (withPeers && !hasTorch) console.log(`PyTorch peer skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch, or --python PATH of an interpreter that can)`);
 const busy = await busyFraction(1000);
 const m = { ...machine(), busyBefore: busy };
 console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; CPUs busy ${(100 * busy).toFixed(0)} % before the run${busy > 0.15 ? ' (NOT idle: another process is using the CPU, timings are pessimistic)' : ''}`);

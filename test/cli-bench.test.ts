@@ -34,6 +34,16 @@ describe('spikegrad bench', () => {
     expect(r.stderr).toMatch(/--configs: unknown config "nope"; expected one of shd/);
   });
 
+  it('runs the peers with the interpreter --python names, and refuses one that does not exist', () => {
+    const missing = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--peers', '--python', '/no/such/python', '--dir', tmp], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--python: \/no\/such\/python does not exist/);
+    // An interpreter that cannot import torch: the peer is skipped with a message naming it.
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', '1', '--repeats', '1', '--rounds', '1', '--peers', '--python', '/bin/false', '--dir', tmp, '--out', 'nopeer'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PyTorch peer skipped: \/bin\/false cannot import torch/);
+  });
+
   it('rejects a non-integer thread count', () => {
     const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', 'x', '--dir', tmp], { encoding: 'utf8' });
     expect(r.status).toBe(2);

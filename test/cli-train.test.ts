@@ -43,6 +43,16 @@ describe('spikegrad train', () => {
     expect(stderr).not.toMatch(/NaN/);
   });
 
+  it('prints JSON lines with --json: start, one per epoch with a run ETA, the result', async () => {
+    const { stdout } = await spikegrad('train', ...small, '--epochs', '3', '--out', path.join(tmp, 'json'), '--json');
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['start', 'epoch', 'epoch', 'epoch', 'done']);
+    expect(lines[0].config.epochs).toBe(3);
+    expect(lines[1]).toMatchObject({ epoch: 1, epochs: 3, etaSeconds: expect.any(Number), train: { accuracy: expect.any(Number) } });
+    expect(lines[3].etaSeconds).toBe(0);
+    expect(lines[4]).toMatchObject({ type: 'done', epochs: 3, test: { accuracy: expect.any(Number) } });
+  });
+
   it('reads a YAML config and lets flags override it', async () => {
     const file = path.join(tmp, 'run.yaml');
     writeFileSync(

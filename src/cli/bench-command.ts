@@ -15,6 +15,7 @@ interface BenchOptions {
   repeats: string;
   rounds?: string;
   peers?: boolean;
+  python?: string;
   out?: string;
   dir: string;
 }
@@ -28,6 +29,7 @@ export function registerBench(program: Command): void {
     .option('--repeats <n>', 'timed iterations per run (after 2 warm-up iterations)', '7')
     .option('--rounds <n>', 'alternating rounds of spikegrad and the peer; figures are medians over rounds')
     .option('--peers', 'run the PyTorch peer (Debian python3-torch) on the same weights and input')
+    .option('--python <path>', 'the Python interpreter of the peers (default /usr/bin/python3)')
     .option('--out <name>', 'result file name without .json')
     .option('--dir <dir>', 'directory for the JSON result', 'bench-results')
     .action(async (options: BenchOptions) => {
@@ -37,6 +39,7 @@ export function registerBench(program: Command): void {
       if (options.rounds) args.push('--rounds', options.rounds);
       if (options.out) args.push('--out', options.out);
       if (options.peers) args.push('--peers');
+      if (options.python) args.push('--python', options.python);
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(process.execPath, args, { stdio: 'inherit' });
         child.on('error', reject);

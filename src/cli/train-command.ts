@@ -14,6 +14,7 @@ interface TrainFlags extends Record<string, unknown> {
   force?: boolean;
   threads?: number;
   progress: ProgressMode;
+  json?: boolean;
   cacheDir?: string;
   cache: boolean;
   dataset?: string;
@@ -29,6 +30,7 @@ export function registerTrain(program: Command): void {
     .option('--force', 'start over in an --out that already holds a run')
     .option('--threads <n>', 'OpenMP threads (default: all cores; results do not depend on it)', positiveInteger)
     .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
+    .option('--json', 'print JSON lines on stdout (start, one per epoch with a run ETA, the result) instead of text')
     .option('--cache-dir <dir>', 'dataset cache directory')
     .option('--no-cache', 'rebuild the data set without the cache');
   addTrainFlags(cmd);
@@ -39,14 +41,14 @@ export function registerTrain(program: Command): void {
     const fileDataset = typeof file.dataset === 'object' && file.dataset !== null ? (file.dataset as Record<string, unknown>) : undefined;
     const dataset = datasetConfigFromFlags(flags.dataset, flags, fileDataset);
     // A bare --resume takes everything from the checkpoint; any config or option given must match it.
-    const neutral = new Set(['resume', 'out', 'force', 'threads', 'progress', 'cacheDir', 'cache']);
+    const neutral = new Set(['resume', 'out', 'force', 'threads', 'progress', 'json', 'cacheDir', 'cache']);
     const givenOptions = command.options.some((o) => !neutral.has(o.attributeName()) && command.getOptionValueSource(o.attributeName()) === 'cli');
     const config = flags.resume && !givenOptions ? undefined : applyTrainFlags(file, flags, dataset);
     if (flags.resume && flags.out === undefined) throw new Error('--resume needs --out <dir> with the run to continue');
     const out = flags.out ?? defaultRunDir(String(dataset.name));
     let epochs = 0;
     // The run's resolved config names the epochs (a default or a resumed run's), known once the run starts.
-    const progress = createProgress(flags.progress, () => epochs);
+    const progress = createProgress(flags.json ? 'json' : flags.progress, () => epochs);
     try {
       const results = await runTraining(config, {
         out,
@@ -59,10 +61,16 @@ export function registerTrain(program: Command): void {
         onBatch: (p) => progress.onBatch(p),
         onStart: (resolved) => {
           epochs = resolved.epochs;
+          if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'start', out, config: resolved })}\n`);
         },
         onEpoch: (r) => progress.onEpoch(r),
       });
       progress.stop();
+      if (flags.json) {
+        const { history: _history, ...summary } = results;
+        process.stdout.write(`${JSON.stringify({ type: 'done', out, results: `${out}/results.json`, ...summary })}\n`);
+        return;
+      }
       const spikes = results.test.spikesPerNeuron.map((s) => s.toFixed(2)).join('/');
       process.stdout.write(
         `${results.dataset.name}: test accuracy ${results.test.accuracy.toFixed(4)}  (valid ${results.valid.accuracy.toFixed(4)}, ` +
