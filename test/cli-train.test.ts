@@ -184,6 +184,24 @@ describe('spikegrad eval', () => {
   });
 });
 
+describe('spikegrad report RUN_DIR', () => {
+  it("draws a single run's learning curves and rasters from its directory", async () => {
+    const out = path.join(tmp, 'for-report');
+    await spikegrad('train', ...small, '--layers', '16,8', '--epochs', '3', '--out', out, '--progress', 'none');
+    const { stdout } = await spikegrad('report', out);
+    for (const name of ['learning-curves', 'rasters']) {
+      for (const ext of ['svg', 'png', 'csv']) expect(stdout).toContain(path.join(out, 'report', `${name}.${ext}`));
+    }
+    const curves = readFileSync(path.join(out, 'report', 'learning-curves.csv'), 'utf8');
+    expect(curves.split('\n')[0]).toBe('epoch,panel,series,value');
+    expect(curves).toMatch(/3,spikes,layer 1,/);
+    expect(readFileSync(path.join(out, 'report', 'rasters.svg'), 'utf8')).toMatch(/<svg/);
+    const empty = path.join(tmp, 'not-a-run');
+    mkdirSync(empty);
+    await expect(spikegrad('report', empty)).rejects.toMatchObject({ stderr: expect.stringMatching(/not-a-run: a directory without checkpoint\.sgck is neither a run directory nor a results store/) });
+  });
+});
+
 describe('run directories', () => {
   it('puts a run without --out into a new runs/<dataset>-<time> directory', async () => {
     const cwd = mkdtempSync(path.join(tmp, 'cwd-'));

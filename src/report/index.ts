@@ -4,3 +4,5 @@
  */
 export { FIGURES, writeReport } from './report.js';
 export type { ReportOptions, ReportSummary } from './report.js';
+export { isRunDirectory, writeRunReport } from './run-report.js';
+export type { RunReportOptions } from './run-report.js';

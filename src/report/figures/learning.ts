@@ -7,6 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import { makeEventBatch } from '../../data/batches.js';
 import { loadDataset } from '../../data/registry.js';
+import type { Batch } from '../../model/batch.js';
 import { Network } from '../../model/network.js';
 import type { TrialRow } from '../../sweep/store.js';
 import { surrogateLabel } from '../aggregate.js';
@@ -39,6 +40,32 @@ export const learningCurves: FigureRecipe = {
   },
 };
 
+/** Hidden spikes of a batch's first sample as raster rows; a silent layer gets a placeholder (an empty panel). */
+export async function spikeRaster(
+  net: Network,
+  batch: Batch,
+  label: string,
+  phase: string,
+): Promise<{ rows: Record<string, unknown>[]; placeholders: Record<string, unknown>[]; neurons: number }> {
+  const out = await net.forward(batch, { record: ['spikes'] });
+  const rows: Record<string, unknown>[] = [];
+  const placeholders: Record<string, unknown>[] = [];
+  let neurons = 1;
+  out.recordedLayers.forEach((layer, k) => {
+    const size = net.config.layers[layer].size;
+    neurons = Math.max(neurons, size);
+    const trial = `${label} · layer ${layer}`;
+    const s = out.spikes![k];
+    const before = rows.length;
+    for (let n = 0; n < batch.steps; n++) {
+      for (let i = 0; i < size; i++) if (s[n * size + i]) rows.push({ trial, phase, step: n, neuron: i });
+    }
+    // A point outside the clipped plot keeps the panel of a silent layer.
+    if (rows.length === before) placeholders.push({ trial, phase, step: -1, neuron: -1 });
+  });
+  return { rows, placeholders, neurons };
+}
+
 export const rasters: FigureRecipe = {
   name: 'rasters',
   description: 'hidden-layer spike rasters of one test sample before and after training',
@@ -61,19 +88,10 @@ export const rasters: FigureRecipe = {
         if (!weights) continue;
         for (const phase of ['before training', 'after training']) {
           if (phase === 'after training') net.setParameters(weights);
-          const out = await net.forward(batch, { record: ['spikes'] });
-          out.recordedLayers.forEach((layer, k) => {
-            const size = row.network!.layers[layer].size;
-            neurons = Math.max(neurons, size);
-            const trial = `${overridesLabel(row)} · layer ${layer}`;
-            const s = out.spikes![k];
-            const before = table.length;
-            for (let n = 0; n < batch.steps; n++) {
-              for (let i = 0; i < size; i++) if (s[n * size + i]) table.push({ trial, phase, step: n, neuron: i });
-            }
-            // A silent layer still gets its (empty) panel: a point outside the clipped plot.
-            if (table.length === before) placeholders.push({ trial, phase, step: -1, neuron: -1 });
-          });
+          const drawn = await spikeRaster(net, batch, overridesLabel(row), phase);
+          table.push(...drawn.rows);
+          placeholders.push(...drawn.placeholders);
+          neurons = Math.max(neurons, drawn.neurons);
         }
       } finally {
         await net.dispose();
