@@ -4,10 +4,12 @@ import path from 'node:path';
 
 import { loadNative, packageRoot } from './model/native.js';
 
+/** This package's version. */
 export const version: string = (
   JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
+/** What the native addon reports: the SIMD level in use and the best one available, OpenMP threads, versions. */
 export interface RuntimeInfo {
   version: string;
   node: string;
@@ -21,6 +23,7 @@ export interface RuntimeInfo {
   marchNative: boolean;
 }
 
+/** Loads the native addon (if not loaded yet) and reports its SIMD level, OpenMP threads and build options. */
 export function nativeInfo(): RuntimeInfo {
   const info = loadNative().info();
   return {

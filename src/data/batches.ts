@@ -8,6 +8,10 @@ import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
 import type { AnalogDataset, AnyDataset, EventDataset } from './dataset.js';
 
+/**
+ * How an epoch is cut into batches: batch size, shuffling (default true) and the seed of the shuffle; the order of
+ * epoch e is derived from (seed, e), so any epoch can be rebuilt alone.
+ */
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle each epoch (training); false keeps the data set's order (evaluation). */

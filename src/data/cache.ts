@@ -19,6 +19,7 @@ import { EventDataset, type IndexArray } from './dataset.js';
 const MAGIC = 'SPKGRDS1';
 export const CACHE_FORMAT_VERSION = 1;
 
+/** The data set cache directory: $SPIKEGRAD_CACHE, else $XDG_CACHE_HOME/spikegrad, else ~/.cache/spikegrad. */
 export function defaultCacheDir(): string {
   if (process.env.SPIKEGRAD_CACHE) return process.env.SPIKEGRAD_CACHE;
   const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');

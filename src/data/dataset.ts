@@ -27,6 +27,10 @@ export interface SpikeDataset {
   readonly kind: 'events' | 'analog';
 }
 
+/**
+ * A data set of spike events held as flat typed arrays: sample i owns events [offsets[i], offsets[i+1]) sorted by
+ * time step, with one label per sample and optional groups (e.g. speakers).
+ */
 export class EventDataset implements SpikeDataset {
   readonly kind = 'events' as const;
   readonly name: string;
@@ -152,6 +156,7 @@ export class AnalogDataset implements SpikeDataset {
   }
 }
 
+/** An event or an analog data set. */
 export type AnyDataset = EventDataset | AnalogDataset;
 
 /** The three splits every loader returns. */

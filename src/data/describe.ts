@@ -1,6 +1,7 @@
 /** Summary statistics of a data set: what `spikegrad data --describe` prints. */
 import type { AnyDataset } from './dataset.js';
 
+/** Sizes and activity of a data set: samples, classes, steps, inputs, events per sample and per unit. */
 export interface DatasetDescription {
   name: string;
   samples: number;
@@ -18,6 +19,7 @@ export interface DatasetDescription {
   density: number;
 }
 
+/** Counts what `spikegrad data --describe` prints about a data set. */
 export function describeDataset(d: AnyDataset): DatasetDescription {
   const classCounts = new Array<number>(d.classes).fill(0);
   for (const l of d.labels) classCounts[l]++;

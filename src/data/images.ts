@@ -15,9 +15,14 @@ import { readIdxFile } from './idx.js';
 import { latencyTable } from './latency.js';
 import { holdOutRandom } from './splits.js';
 
+/** Where Debian's dataset-fashion-mnist package puts the IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
+/**
+ * Options of the latency-coded image data sets: path of the IDX files, steps (100), tau_eff (20 steps), threshold
+ * theta (0.2), validation fraction (0.1), seed, limit.
+ */
 export const ImageOptionsSchema = z
   .object({
     /** Directory of the IDX files; Fashion-MNIST defaults to the Debian package's. */
@@ -101,6 +106,10 @@ export interface ImageSource {
   files: Record<keyof typeof FILES, string>;
 }
 
+/**
+ * Reads MNIST-style IDX files and turns each pixel x > theta into one spike at step floor(tau_eff ln(x / (x -
+ * theta))).
+ */
 export function loadImageDataset(name: ImageDatasetName, options: ImageOptions): DatasetSplits<EventDataset> {
   const files = locateImageFiles(name, options.path);
   const read = (images: string, labels: string, limit: number | undefined) => {

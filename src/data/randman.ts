@@ -21,6 +21,11 @@ import { parseWithSchema } from '../util/validate.js';
 import { type DatasetSplits, EventDataset, indexArrayFor } from './dataset.js';
 import { splitByFractions } from './splits.js';
 
+/**
+ * Options of the Randman task (Zenke & Vogels 2021): classes (10), units (20), manifold dimension (1), smoothness
+ * alpha (1), samples per class (1000), steps (100) with spikes in the first half, spikes per unit (1), seed (1),
+ * train/valid/test fractions (0.8/0.1/0.1).
+ */
 export const RandmanOptionsSchema = z
   .object({
     classes: z.number().int().min(2).max(1000).default(10),
@@ -49,7 +54,9 @@ export const RandmanOptionsSchema = z
     if (Math.floor(o.steps * o.stepFrac) < 1) ctx.addIssue({ code: 'custom', path: ['stepFrac'], message: 'steps * stepFrac must be at least 1' });
   });
 
+/** Validated Randman options. */
 export type RandmanOptions = z.output<typeof RandmanOptionsSchema>;
+/** Randman options as a user writes them. */
 export type RandmanOptionsInput = z.input<typeof RandmanOptionsSchema>;
 
 export function parseRandmanOptions(input: unknown): RandmanOptions {
@@ -106,6 +113,7 @@ export class RandomManifold {
   }
 }
 
+/** A generated Randman task: its splits and the options that made it. */
 export interface RandmanData {
   /** All samples, classes shuffled together. */
   all: EventDataset;
@@ -114,6 +122,7 @@ export interface RandmanData {
   splits: DatasetSplits<EventDataset>;
 }
 
+/** Generates the Randman task from its seed (no download); the manifolds are evaluated in the native core. */
 export async function generateRandman(input: RandmanOptionsInput = {}, threads = defaultThreads()): Promise<RandmanData> {
   const o = parseRandmanOptions(input);
   const { classes, units, dim, samplesPerClass: N, spikes: S, steps } = o;

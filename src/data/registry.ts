@@ -13,7 +13,12 @@ import { type ImageOptions, loadImageDataset, locateImageFiles, parseImageOption
 import { generateRandman, parseRandmanOptions, type RandmanOptions } from './randman.js';
 import { defaultDataDir, type HeidelbergOptions, heidelbergFiles, loadHeidelberg, parseHeidelbergOptions } from './shd.js';
 
+/**
+ * The built-in data sets: randman (generated, no download), fashion-mnist and mnist (IDX files, latency code), shd
+ * and ssc (the Spiking Heidelberg Datasets' HDF5 files).
+ */
 export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc'] as const;
+/** One of DATASET_NAMES. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Bumped when a loader's output changes for the same options, so old cache entries are not reused. */
@@ -46,6 +51,10 @@ export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
   }
 }
 
+/**
+ * Where and how `loadDataset` works: cache directory (default $SPIKEGRAD_CACHE or ~/.cache/spikegrad), whether to
+ * use the cache (default true), threads, and a log callback.
+ */
 export interface LoadOptions {
   /** Directory of the dataset cache; default $SPIKEGRAD_CACHE or ~/.cache/spikegrad. */
   cacheDir?: string;
@@ -56,6 +65,10 @@ export interface LoadOptions {
   log?: (message: string) => void;
 }
 
+/**
+ * What `loadDataset` returns: the validated config, the train/valid/test splits, data set extras, and the cache
+ * file used.
+ */
 export interface LoadedDataset {
   config: ParsedDatasetConfig;
   splits: DatasetSplits<EventDataset>;
@@ -95,6 +108,11 @@ async function build(config: ParsedDatasetConfig, threads: number): Promise<{ sp
   }
 }
 
+/**
+ * Loads a data set by config (`{ name, ...options }`), from the on-disk cache when an entry with exactly these options
+ * and source files exists, otherwise by preparing it and caching the result. Throws a ConfigError for bad options
+ * and names missing files.
+ */
 export async function loadDataset(input: unknown, options: LoadOptions = {}): Promise<LoadedDataset> {
   const config = parseDatasetConfig(input);
   const log = options.log ?? (() => undefined);

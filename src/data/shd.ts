@@ -25,6 +25,10 @@ export const OFFICIAL_MD5: Record<string, string> = {
   'shd_test.h5': '207ad1295a0ab611e22d1734989c254e',
 };
 
+/**
+ * Options of SHD/SSC: directory of the HDF5 files, inputs (700), steps and dt or maxTime for binning, clipping or
+ * counting of several spikes per bin, validation split, md5 verification.
+ */
 export const HeidelbergOptionsSchema = z
   .object({
     /** Directory holding shd_train.h5 and shd_test.h5 (or ssc_train/valid/test.h5). */
@@ -192,6 +196,7 @@ export async function readHeidelbergFile(
   }
 }
 
+/** Reads the Spiking Heidelberg Datasets (SHD or SSC) from their HDF5 files into event data sets on the simulation grid. */
 export async function loadHeidelberg(
   name: HeidelbergName,
   o: HeidelbergOptions,

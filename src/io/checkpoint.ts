@@ -19,8 +19,13 @@ import { ConfigError } from '../util/errors.js';
 import { parseWithSchema } from '../util/validate.js';
 
 const MAGIC = 'SPKGRDCK';
+/** The checkpoint format version this spikegrad reads and writes. */
 export const CHECKPOINT_VERSION = 1;
 
+/**
+ * Everything needed to continue a run exactly or to evaluate it: configs, trainer state, current and best
+ * parameters (docs/design.md section 7).
+ */
 export interface Checkpoint {
   version: number;
   spikegrad: string;
@@ -41,6 +46,7 @@ interface TensorEntry {
   length: number;
 }
 
+/** A checkpoint that cannot be read or trusted; the message names the file and what is wrong. */
 export class CheckpointError extends Error {
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);
@@ -97,6 +103,7 @@ const HeaderSchema = z.object({
   ),
 });
 
+/** Writes a checkpoint atomically (temp file and rename). */
 export function writeCheckpoint(file: string, ckpt: Checkpoint): void {
   const tensors: { entry: TensorEntry; data: Float32Array }[] = [];
   for (const [name, data] of Object.entries(ckpt.parameters)) tensors.push({ entry: { group: 'parameters', name, length: data.length }, data });
@@ -134,6 +141,10 @@ export function writeCheckpoint(file: string, ckpt: Checkpoint): void {
   writeFileAtomic(file, chunks);
 }
 
+/**
+ * Reads and checks a checkpoint: magic, version, SHA-256, the header against the schemas of a fresh run, and every
+ * tensor against the network's shapes.
+ */
 export function readCheckpoint(file: string): Checkpoint {
   let buf: Buffer;
   try {

@@ -22,8 +22,10 @@ export interface AnalogBatch {
   labels?: Int32Array;
 }
 
+/** An event or an analog batch. */
 export type Batch = EventBatch | AnalogBatch;
 
+/** Whether a batch carries analog values (`AnalogBatch`) rather than events. */
 export function isAnalogBatch(batch: Batch): batch is AnalogBatch {
   return (batch as AnalogBatch).values !== undefined;
 }

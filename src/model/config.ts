@@ -6,10 +6,24 @@ import { z } from 'zod';
 
 import { parseWithSchema } from '../util/validate.js';
 
+/**
+ * Surrogate derivative shapes (docs/design.md section 1): superspike (fast sigmoid, the default), sigmoid, esser
+ * (triangle), exponential, gaussian, and zero (the step's true derivative).
+ */
 export const SURROGATE_SHAPES = ['superspike', 'sigmoid', 'esser', 'exponential', 'gaussian', 'zero'] as const;
+/** Reset in BPTT: 'detached' (default; the factor (1 - S[n]) is a constant) or 'differentiable'. */
 export const RESET_MODES = ['detached', 'differentiable'] as const;
+/** Time reductions of the readout traces that the loss and the prediction use: max (default), sum, mean, last. */
 export const READOUT_REDUCTIONS = ['max', 'sum', 'mean', 'last'] as const;
+/**
+ * Per recurrent layer: 'propagate' (default) credit through earlier spikes via the recurrent weights, or
+ * 'detached' (the weights still learn).
+ */
 export const RECURRENT_GRADIENTS = ['propagate', 'detached'] as const;
+/**
+ * Weight initializations: uniform (default, +-gain/sqrt(fan_in)), normal (same standard deviation), fluctuation
+ * (Rossbroich, Gygax & Zenke 2022).
+ */
 export const INIT_KINDS = ['uniform', 'normal', 'fluctuation'] as const;
 
 const MAX_UNITS = 1 << 20;
@@ -85,6 +99,10 @@ export const InitConfigSchema = z.preprocess(
   ]),
 );
 
+/**
+ * The zod schema of a network config: inputs, outputs, hidden layers, neuron time constants (seconds), surrogate,
+ * reset, readout, init, seed. Every field but inputs, outputs and layers has the paper's default.
+ */
 export const NetworkConfigSchema = z
   .object({
     inputs: units('inputs'),
@@ -121,10 +139,14 @@ export const NetworkConfigSchema = z
 export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
 /** What a user writes: every field with a default may be left out. */
 export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
+/** One of SURROGATE_SHAPES. */
 export type SurrogateShape = (typeof SURROGATE_SHAPES)[number];
+/** One of RESET_MODES. */
 export type ResetMode = (typeof RESET_MODES)[number];
+/** One of READOUT_REDUCTIONS. */
 export type ReadoutReduction = (typeof READOUT_REDUCTIONS)[number];
 
+/** Validates a network config and fills in every default; throws a ConfigError naming each bad field. */
 export function parseNetworkConfig(input: unknown): NetworkConfig {
   return parseWithSchema(NetworkConfigSchema, input, 'network config');
 }

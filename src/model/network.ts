@@ -13,11 +13,28 @@ import { initializeParameters } from './init.js';
 import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, type PassTimings, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
 
+/**
+ * The instruction-set level of the native kernels: 'auto' (the best this CPU has, default), 'avx512', 'avx2' or
+ * 'generic'; never raised above what the CPU supports.
+ */
 export type SimdLevel = 'auto' | 'avx512' | 'avx2' | 'generic';
+/**
+ * A trace `Network.forward` can record: hidden `spikes` (0/1 bytes), `membrane` potential U[n] after reset
+ * (threshold units), `readout` traces Y[1..T].
+ */
 export type RecordKind = 'spikes' | 'membrane' | 'readout';
 
+/**
+ * How BPTT state is stored: 'exact' (float32, default) or 'compact' (bfloat16 membrane: 3 instead of 5 bytes per
+ * neuron and step; gradients within about 5e-4 relative).
+ */
 export type MemoryMode = 'exact' | 'compact';
 
+/**
+ * Run options of a `Network` that do not change results: OpenMP `threads` (default all cores; results are
+ * bit-identical for any count), `simd` level (default 'auto'), `memory` mode (default 'exact') and `memoryLimit`
+ * in bytes (default the memory available).
+ */
 export interface NetworkOptions {
   /** OpenMP threads for this network's passes; default: all cores. */
   threads?: number;
@@ -53,6 +70,7 @@ export interface MemoryPrediction {
 
 const NATIVE_RUNTIME_BYTES = 2 * 2 ** 20;
 
+/** Shape of a weight matrix, row-major: `rows` (presynaptic, fan-in) x `cols` (postsynaptic). */
 export interface ParameterShape {
   rows: number;
   cols: number;
@@ -77,6 +95,11 @@ export interface BatchSummary {
   timings?: PassTimings;
 }
 
+/**
+ * What `Network.lossAndGradient` returns: loss (cross entropy + regularization, mean over the batch), accuracy,
+ * the gradient of every parameter (same names and shapes as `parameters`) and spike counts per layer summed over
+ * the batch.
+ */
 export interface LossAndGradient extends BatchSummary {
   loss: number;
   crossEntropy: number;
@@ -88,6 +111,10 @@ export interface LossAndGradient extends BatchSummary {
   gradients: Record<string, Float32Array>;
 }
 
+/**
+ * What `Network.forward` returns: the batch summary (logits, predictions, spike counts; loss and accuracy with
+ * labels) and the recorded traces, each `[size][steps][layer size]` (readout: `[size][steps][outputs]`).
+ */
 export interface ForwardResult extends BatchSummary {
   /** Hidden layers that were recorded, in order. */
   recordedLayers: number[];
@@ -99,6 +126,10 @@ export interface ForwardResult extends BatchSummary {
   readout?: Float32Array;
 }
 
+/**
+ * Options of `Network.lossAndGradient`: activity regularizers (default none), arrays to write the gradients into
+ * (default fresh zero arrays), and `profile` for phase timings.
+ */
 export interface LossAndGradientOptions {
   regularizers?: RegularizerConfigInput[];
   /** Arrays to write the gradients into (reused across calls to avoid allocation). */
@@ -107,6 +138,10 @@ export interface LossAndGradientOptions {
   profile?: boolean;
 }
 
+/**
+ * Options of `Network.forward`: which traces to record (`spikes`, `membrane`, `readout`), of which hidden layers
+ * (default all), and regularizers whose loss is reported when the batch has labels.
+ */
 export interface ForwardOptions {
   record?: RecordKind[];
   /** Hidden layers to record spikes or membrane of; default: every hidden layer. */
@@ -114,6 +149,12 @@ export interface ForwardOptions {
   regularizers?: RegularizerConfigInput[];
 }
 
+/**
+ * A spiking network trained with surrogate gradients (docs/design.md section 1): LIF hidden layers, a leaky
+ * readout, BPTT in the native engine. Weights are `parameters` (Float32Arrays owned by JavaScript); calls are
+ * queued so one network runs one call at a time. Defaults: threads = all cores, simd 'auto', memory 'exact',
+ * memoryLimit = the memory available.
+ */
 export class Network {
   readonly config: NetworkConfig;
   /** Named weights: 'hidden.<l>.input' [fan_in][size], 'hidden.<l>.recurrent' [size][size], 'readout' [last][outputs]. */

@@ -11,8 +11,16 @@ import { z } from 'zod';
 
 import { parseWithSchema } from '../util/validate.js';
 
+/**
+ * Activity regularizers on spike counts (docs/design.md section 1): per-neuron lower and upper bounds, and bounds
+ * on the population mean.
+ */
 export const REGULARIZER_KINDS = ['lower', 'upper', 'population-lower', 'population-upper'] as const;
 
+/**
+ * The zod schema of one activity regularizer: kind, power (1 or 2, default 2), strength, threshold (spikes per
+ * sample), optional hidden layer (default every layer).
+ */
 export const RegularizerConfigSchema = z
   .object({
     kind: z.enum(REGULARIZER_KINDS),
@@ -24,7 +32,9 @@ export const RegularizerConfigSchema = z
   })
   .strict();
 
+/** A validated activity regularizer. */
 export type RegularizerConfig = z.output<typeof RegularizerConfigSchema>;
+/** An activity regularizer as a user writes it (defaults may be left out). */
 export type RegularizerConfigInput = z.input<typeof RegularizerConfigSchema>;
 
 /** Validates regularizers for a network of `depth` hidden layers. */

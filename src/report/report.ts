@@ -17,8 +17,10 @@ import { sparsity } from './figures/sparsity.js';
 import { bestPerShape, shapeScaleHeatmap } from './figures/surrogate-shape.js';
 import { svgToPng, toSvg } from './render.js';
 
+/** The figure recipes a sweep spec may ask for. */
 export const FIGURES: readonly FigureRecipe[] = [shapeScaleHeatmap, bestPerShape, resetDepth, recurrence, sparsity, learningCurves, rasters];
 
+/** Options of `writeReport`: output directory, a subset of figures, cache directory, log. */
 export interface ReportOptions {
   out: string;
   /** Only these figures (names); default every figure some sweep asks for. */
@@ -27,6 +29,7 @@ export interface ReportOptions {
   log?: (message: string) => void;
 }
 
+/** What `writeReport` wrote and skipped, and the failed trials. */
 export interface ReportSummary {
   figures: { name: string; trials: number; files: string[] }[];
   skipped: { name: string; reason: string }[];
@@ -34,6 +37,7 @@ export interface ReportSummary {
   failed: TrialRow[];
 }
 
+/** Draws every figure the sweeps of a store ask for (SVG, PNG, CSV) and trials.csv. */
 export async function writeReport(storeFile: string, options: ReportOptions): Promise<ReportSummary> {
   const known = new Map(FIGURES.map((f) => [f.name, f]));
   const unknown = (options.figures ?? []).filter((f) => !known.has(f));

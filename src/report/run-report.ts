@@ -21,6 +21,7 @@ import { SCHEMA } from './figures/figure.js';
 import { spikeRaster } from './figures/learning.js';
 import { svgToPng, toSvg } from './render.js';
 
+/** Options of `writeRunReport`: output directory (default RUN_DIR/report), cache directory, log. */
 export interface RunReportOptions {
   /** Output directory; default RUN_DIR/report. */
   out?: string;
@@ -33,6 +34,7 @@ export function isRunDirectory(dir: string): boolean {
   return existsSync(dir) && statSync(dir).isDirectory() && existsSync(path.join(dir, CHECKPOINT_FILE));
 }
 
+/** Draws one run's learning curves and rasters before and after training from its checkpoint. */
 export async function writeRunReport(runDir: string, options: RunReportOptions = {}): Promise<{ out: string; files: string[] }> {
   if (!isRunDirectory(runDir)) throw new Error(`${runDir}: not a training run directory (no ${CHECKPOINT_FILE}; spikegrad train --out writes one)`);
   const ckpt = readCheckpoint(path.join(runDir, CHECKPOINT_FILE));

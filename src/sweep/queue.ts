@@ -13,6 +13,7 @@ import type { Trial } from './spec.js';
 import type { ResultStore, TrialOutcome } from './store.js';
 import { importOptional } from '../util/optional.js';
 
+/** The BullMQ queue name when none is given. */
 export const DEFAULT_QUEUE_NAME = 'spikegrad-trials';
 
 /** What a job carries to a worker. */

@@ -20,6 +20,10 @@ export interface SweepEvents {
   onEnd?: (trial: Trial, status: 'done' | 'failed' | 'retry' | 'stopped' | 'queued', detail?: string) => void;
 }
 
+/**
+ * Where and how a sweep runs: store, trial directories, a Redis queue URL (else this machine), parallel trials and
+ * threads each, cache, an abort signal, progress callbacks.
+ */
 export interface SweepOptions extends SweepEvents {
   /** Results file; default the spec's `store`, else results/<name>.sqlite. */
   store?: string;
@@ -34,12 +38,14 @@ export interface SweepOptions extends SweepEvents {
   signal?: AbortSignal;
 }
 
+/** What a sweep ended with: its spec, store and the count of trials per status. */
 export interface SweepSummary {
   spec: SweepSpec;
   store: string;
   counts: Record<TrialStatus, number>;
 }
 
+/** Reads and validates a sweep spec file (YAML or JSON). */
 export function loadSweepSpec(file: string): SweepSpec {
   return parseSweepSpec(readConfigFile(file));
 }
@@ -48,6 +54,10 @@ export function storePathFor(spec: SweepSpec, override?: string): string {
   return override ?? spec.store ?? path.join('results', `${spec.name}.sqlite`);
 }
 
+/**
+ * Runs a sweep: expands and validates every trial, registers them in the store, then runs what is not done yet,
+ * locally or through the queue. Running it again skips finished trials.
+ */
 export async function runSweep(specInput: SweepSpec | string, options: SweepOptions = {}): Promise<SweepSummary> {
   const spec = typeof specInput === 'string' ? loadSweepSpec(specInput) : parseSweepSpec(specInput);
   const trials = expandTrials(spec);

@@ -33,6 +33,10 @@ const byFieldPath = <T extends z.ZodType>(value: T) =>
 const Grid = byFieldPath(z.array(z.unknown()).min(1, 'expected at least one value'));
 const Overrides = byFieldPath(z.unknown());
 
+/**
+ * The zod schema of a sweep spec: name, store, figures, base config, grid (a product over config fields, or a list
+ * of products) and list (single trials), attempts per trial (2).
+ */
 export const SweepSpecSchema = z
   .object({
     /** Names the sweep in the store; trials of different sweeps never mix. */
@@ -52,8 +56,10 @@ export const SweepSpecSchema = z
   .strict()
   .refine((s) => s.grid !== undefined || s.list !== undefined, { message: 'expected a grid or a list of trials', path: ['grid'] });
 
+/** A validated sweep spec. */
 export type SweepSpec = z.output<typeof SweepSpecSchema>;
 
+/** One trial of a sweep: its stable id, position, swept fields and complete validated training config. */
 export interface Trial {
   /** Stable id: a hash of the sweep name and the complete config (threads excluded). */
   id: string;
@@ -64,6 +70,7 @@ export interface Trial {
   config: TrainConfig;
 }
 
+/** Validates a sweep spec; throws a ConfigError naming each bad field. */
 export function parseSweepSpec(input: unknown): SweepSpec {
   return parseWithSchema(SweepSpecSchema, input, 'sweep spec');
 }
@@ -116,6 +123,7 @@ export function setField(base: Record<string, unknown>, field: string, value: un
   return root;
 }
 
+/** The stable id of a trial: a hash of the sweep name and its complete config (threads excluded). */
 export function trialId(sweep: string, config: TrainConfig): string {
   const { threads: _threads, ...rest } = config;
   return createHash('sha256').update(stableStringify({ sweep, config: rest })).digest('hex').slice(0, 16);

@@ -18,6 +18,7 @@ import type { EpochRecord } from '../train/trainer.js';
 import { MissingDependencyError, requireOptional } from '../util/optional.js';
 import type { SweepSpec, Trial } from './spec.js';
 
+/** A trial's status in the store. */
 export type TrialStatus = 'pending' | 'running' | 'done' | 'failed';
 
 /** What a finished trial sends back: its results and final (best-on-validation) weights. */
@@ -28,6 +29,10 @@ export interface TrialOutcome {
   worker: string;
 }
 
+/**
+ * One trial as the store holds it: id, sweep, swept fields, config, status, attempts, worker, times, metrics,
+ * history, results, error.
+ */
 export interface TrialRow {
   id: string;
   sweep: string;
@@ -155,6 +160,10 @@ interface RawRow {
 
 const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
+/**
+ * The SQLite results store of sweeps (better-sqlite3, WAL): one row per trial, written once when done
+ * (docs/design.md section 7).
+ */
 export class ResultStore {
   readonly file: string;
   private readonly db: Database.Database;

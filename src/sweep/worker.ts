@@ -14,6 +14,7 @@ import { connectRedis, DEFAULT_QUEUE_NAME, type TrialJobData, type TrialJobResul
 import { runTrial, TrialError } from './run-trial.js';
 import { importOptional } from '../util/optional.js';
 
+/** A queue worker's options: Redis URL, queue name, trials at once, threads per trial, lock time, cache. */
 export interface WorkerOptions {
   url: string;
   queueName?: string;
@@ -32,6 +33,7 @@ export interface WorkerOptions {
   signal?: AbortSignal;
 }
 
+/** Runs trials from the Redis queue until stopped (SIGTERM hands the running trial back). */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const log = options.log ?? (() => undefined);
   const concurrency = options.concurrency ?? 1;

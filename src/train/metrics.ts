@@ -4,6 +4,10 @@ import { epochBatches } from '../data/batches.js';
 import type { BatchSummary, Network } from '../model/network.js';
 import type { RegularizerConfig } from '../model/regularizers.js';
 
+/**
+ * Metrics of one split: samples, loss, cross entropy, regularization, accuracy, and per hidden layer the mean
+ * spikes per neuron per sample and the fraction of silent neurons.
+ */
 export interface SplitMetrics {
   samples: number;
   /** Cross entropy + regularization, mean over samples. */
@@ -17,6 +21,7 @@ export interface SplitMetrics {
   silentFraction: number[];
 }
 
+/** Sums batch summaries into SplitMetrics. */
 export class SplitAccumulator {
   private samples = 0;
   private loss = 0;

@@ -23,10 +23,14 @@ import { evaluate, type SplitMetrics } from './metrics.js';
 import { parseTrainConfig, type TrainConfig } from './train-config.js';
 import { type BatchProgress, type EpochRecord, Trainer, TrainingDiverged } from './trainer.js';
 
+/** The checkpoint file of a run directory, written after every epoch. */
 export const CHECKPOINT_FILE = 'checkpoint.sgck';
+/** The metrics file of a run directory: one JSON line per completed epoch. */
 export const METRICS_FILE = 'metrics.jsonl';
+/** The result of a finished run; never written by anything but the run itself. */
 export const RESULTS_FILE = 'results.json';
 
+/** Where and how `runTraining` runs: output directory, resume or force, cache, threads, and callbacks. */
 export interface RunOptions {
   /** Output directory for checkpoint, metrics and results. */
   out: string;
@@ -45,6 +49,10 @@ export interface RunOptions {
   onStart?: (config: TrainConfig) => void;
 }
 
+/**
+ * What a finished run writes to results.json: config, network, data set description, metrics of every split
+ * (best-on-validation weights), epochs, wall time and history.
+ */
 export interface RunResults {
   config: TrainConfig;
   network: NetworkConfig;
@@ -153,6 +161,11 @@ function sameRun(a: TrainConfig, b: TrainConfig): boolean {
   return stableStringify(strip(a)) === stableStringify(strip(b));
 }
 
+/**
+ * A complete training run as `spikegrad train` performs it: validates config and directory, loads the data,
+ * refuses what would not fit in memory, trains with a checkpoint and a metrics line every epoch, evaluates the
+ * kept weights and writes results.json.
+ */
 export async function runTraining(input: unknown, options: RunOptions): Promise<RunResults> {
   const log = options.log ?? (() => undefined);
   const checkpointFile = path.join(options.out, CHECKPOINT_FILE);

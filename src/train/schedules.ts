@@ -5,11 +5,13 @@
  */
 import { z } from 'zod';
 
+/** Learning-rate schedules: constant (default), step (stepSize epochs, gamma), cosine (to minLr). */
 export const ScheduleConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant') }).strict(),
   z.object({ kind: z.literal('step'), stepSize: z.number().int().min(1), gamma: z.number().positive().max(1).default(0.1) }).strict(),
   z.object({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }).strict(),
 ]);
+/** A validated schedule config. */
 export type ScheduleConfig = z.output<typeof ScheduleConfigSchema>;
 
 /** The learning rate of batch `batch` (of `batches`) in epoch `epoch` (0-based) of `epochs`. */

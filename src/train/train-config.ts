@@ -13,6 +13,7 @@ import { parseWithSchema } from '../util/validate.js';
 import { OptimizerConfigSchema } from './optimizers/index.js';
 import { ScheduleConfigSchema } from './schedules.js';
 
+/** The paper's activity regularizer: a per-neuron lower bound, power 2, strength 100, threshold 0.001 spikes. */
 export const PAPER_REGULARIZERS = [{ kind: 'lower' as const, power: 2 as const, strength: 100, threshold: 1e-3 }];
 
 export const RunNetworkSchema = z
@@ -37,6 +38,11 @@ export const EarlyStoppingSchema = z
   })
   .strict();
 
+/**
+ * The zod schema of a training run: data set, network, optimizer (Adam), lr (0.02), schedule (constant), epochs
+ * (100), batchSize (250), evalBatchSize (1000), clipNorm, weightDecay (0), regularizers (the paper's), early
+ * stopping, seed (1), memory ('exact'), threads.
+ */
 export const TrainConfigSchema = z
   .object({
     dataset: z.object({ name: z.enum(DATASET_NAMES) }).loose().default({ name: 'randman' }),
@@ -65,9 +71,12 @@ export const TrainConfigSchema = z
   })
   .strict();
 
+/** A validated training config, every default filled in. */
 export type TrainConfig = z.output<typeof TrainConfigSchema>;
+/** A training config as a user writes it. */
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
+/** Validates a training config and fills in the defaults; throws a ConfigError naming every bad field. */
 export function parseTrainConfig(input: unknown): TrainConfig {
   return parseWithSchema(TrainConfigSchema, input ?? {}, 'training config');
 }

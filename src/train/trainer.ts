@@ -13,6 +13,10 @@ import { createOptimizer, type Optimizer, type OptimizerState } from './optimize
 import { learningRate } from './schedules.js';
 import type { TrainConfig } from './train-config.js';
 
+/**
+ * One epoch of training: its learning rate, training and validation metrics, wall time, throughput and whether it
+ * set a new best.
+ */
 export interface EpochRecord {
   /** 1-based. */
   epoch: number;
@@ -37,6 +41,7 @@ export interface TrainerState {
   stopped: 'early-stopping' | null;
 }
 
+/** Progress within an epoch, reported after every batch. */
 export interface BatchProgress {
   epoch: number;
   batch: number;
@@ -45,6 +50,7 @@ export interface BatchProgress {
   accuracy: number;
 }
 
+/** Callbacks of a Trainer: after every batch, and after every epoch with the state to checkpoint. */
 export interface TrainerHooks {
   onBatch?: (p: BatchProgress) => void;
   /** After each epoch, with the state to checkpoint (awaited: a failed checkpoint write stops training). */
@@ -63,6 +69,11 @@ export class TrainingDiverged extends Error {
   }
 }
 
+/**
+ * The training loop: seeded shuffled batches, loss and gradients from the network, weight decay and clipping, an
+ * optimizer step, validation every epoch, best-on-validation weights, early stopping. Deterministic: resumed from
+ * a checkpoint it ends bit-identical to an uninterrupted run.
+ */
 export class Trainer {
   readonly optimizer: Optimizer;
   private state: TrainerState;

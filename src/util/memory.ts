@@ -11,6 +11,7 @@ export function availableMemory(): number {
   return Math.max(0, available);
 }
 
+/** Bytes as '1.50 GiB', '320 MiB'. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;

@@ -106,6 +106,7 @@ export class Rng {
   }
 }
 
+/** The complete state of an Rng, to save and restore a random stream exactly. */
 export interface RngState {
   words: number[];
   spareNormal: number | null;

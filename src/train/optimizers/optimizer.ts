@@ -13,12 +13,17 @@ export interface OptimizerExecution {
   native?: boolean;
   threads?: number;
 }
+/** An optimizer's state: its step count and its per-parameter slot arrays (what a checkpoint stores). */
 export interface OptimizerState {
   step: number;
   /** Per parameter name, per state slot (e.g. 'm', 'v'), the slot's values. */
   slots: Record<string, Record<string, Float32Array>>;
 }
 
+/**
+ * An optimizer over named Float32Array parameters, updated in place by `step(gradients, lr)`; its state can be
+ * saved and restored exactly.
+ */
 export abstract class Optimizer {
   protected stepCount = 0;
   protected readonly slots: Record<string, Record<string, Float32Array>> = {};
