@@ -11,6 +11,7 @@ export type {
   MemoryPrediction,
   NetworkOptions,
   ParameterShape,
+  Prediction,
   RecordKind,
   SimdLevel,
 } from './model/network.js';
@@ -72,6 +73,13 @@ export { fluctuationWeightStats, pspKernelIntegrals } from './model/fluctuation-
 export { availableMemory, formatBytes, MemoryLimitError } from './util/memory.js';
 
 export { MissingDependencyError, OPTIONAL_PACKAGES } from './util/optional.js';
+
+// Trained networks: model files, serving
+export { readSafetensors, SafetensorsError, writeSafetensors } from './io/safetensors.js';
+export type { SafetensorsFile } from './io/safetensors.js';
+export { MODEL_EXTENSIONS, MODEL_FORMAT_VERSION, readModel, saveModel } from './io/model-file.js';
+export { Predictor } from './serve/predictor.js';
+export type { PredictorOptions, PredictorResult, PredictorSample, PredictorStats } from './serve/predictor.js';
 
 // Sweeps and reports have their own entry points, 'spikegrad/sweep' and 'spikegrad/report': they need optional
 // packages (SQLite, Redis, charts) whose types would otherwise be part of every consumer's compilation.

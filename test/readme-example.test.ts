@@ -30,6 +30,8 @@ describe('README examples', () => {
 
   it.each(blocks.map((code, i) => [i, code] as const))('example %i runs', async (i, code) => {
     process.env.SPIKEGRAD_CACHE = cache;
+    // Examples write files (model.safetensors): into the test's own directory, not the checkout.
+    process.chdir(dir);
     const names = [...code.matchAll(/^(?:const|let) (?:\{ ([^}]+) \}|(\w+))/gm)].flatMap((m) =>
       m[1] ? m[1].split(',').map((s) => s.trim().split(':').pop()!.trim()) : [m[2]],
     );

@@ -9,6 +9,7 @@ import { Rng } from '../util/rng.js';
 import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
 import { type NetworkConfig, type NetworkConfigInput, parameterShapesOf, parseNetworkConfig } from './config.js';
+import { readModel, saveModel } from '../io/model-file.js';
 import { initializeParameters } from './init.js';
 import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, type PassTimings, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
@@ -69,6 +70,16 @@ export interface MemoryPrediction {
 }
 
 const NATIVE_RUNTIME_BYTES = 2 * 2 ** 20;
+
+/** What `Network.predict` returns for a batch of `size` samples. */
+export interface Prediction {
+  /** The predicted class of each sample: the argmax of the time-reduced readout. */
+  labels: Int32Array;
+  /** The readout reduced over time (the network's logits), [size][outputs]; softmax gives class probabilities. */
+  scores: Float32Array;
+  /** Per hidden layer, spikes of each neuron summed over the batch. */
+  spikeCounts: Float32Array[];
+}
 
 /** Shape of a weight matrix, row-major: `rows` (presynaptic, fan-in) x `cols` (postsynaptic). */
 export interface ParameterShape {
@@ -341,6 +352,35 @@ export class Network {
       native.forward(batch, this.weightList(), this.runOptions(regularizers), nativeRecord),
     );
     return { ...summary, recordedLayers: recorded, spikes, membrane, readout };
+  }
+
+  /**
+   * The class of each sample and the readout scores behind it, without a loss (labels, if present, are ignored):
+   * what a service calls. Equals `forward`'s predictions and logits.
+   */
+  async predict(batch: Batch): Promise<Prediction> {
+    const { labels: _labels, ...unlabelled } = batch;
+    const out = await this.forward(unlabelled as Batch);
+    return { labels: out.predictions, scores: out.logits, spikeCounts: out.spikeCounts };
+  }
+
+  /**
+   * Saves the config and the weights to a model file, the format chosen by the extension: `.safetensors`
+   * (weights as float32 tensors, the network config in the header's metadata). Written atomically.
+   */
+  save(file: string): void {
+    saveModel(file, this.config, this.parameters);
+  }
+
+  /**
+   * A network from a model file, by extension: `.safetensors` (written by `save`) or a training checkpoint
+   * `.sgck` (the weights the run kept). Run options (threads, simd, memory) are not part of the file.
+   */
+  static load(file: string, options: NetworkOptions = {}): Network {
+    const { config, parameters } = readModel(file);
+    const net = new Network(config, options);
+    net.setParameters(parameters);
+    return net;
   }
 
   /** Fresh zero arrays shaped like the parameters. */
