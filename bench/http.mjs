@@ -1,0 +1,69 @@
+// The example HTTP service under load: 20 concurrent connections (keep-alive), each sending single-sample
+// POST /predict requests one after another, on the default Randman network (20-100-10, T 100). Requests per second
+// and latency percentiles, medians over rounds. Writes bench/results/http.json. Traffic stays on 127.0.0.1.
+//   node bench/http.mjs [--connections 20] [--requests 200] [--rounds 3]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Network, loadDataset } from '../dist/index.js';
+import { benchDir, busyFraction, machine, median, writeResult } from './common.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const connections = flag('connections', 20);
+const requests = flag('requests', 200);
+const rounds = flag('rounds', 3);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-http-bench-'));
+const model = path.join(tmp, 'model.safetensors');
+new Network({ inputs: 20, outputs: 10, layers: [{ size: 100 }], seed: 1 }).save(model);
+const { splits } = await loadDataset({ name: 'randman', seed: 1 });
+const test = splits.test;
+const bodies = Array.from({ length: test.size }, (_, i) =>
+  JSON.stringify({ times: Array.from(test.times.subarray(test.offsets[i], test.offsets[i + 1])), units: Array.from(test.units.subarray(test.offsets[i], test.offsets[i + 1])) }),
+);
+const server = spawn(process.execPath, [path.join(benchDir, '..', 'examples', 'http-service.mjs'), model, '--steps', String(test.steps), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(JSON.parse(c.toString()).listening)));
+
+async function load() {
+  const latencies = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async (_, c) => {
+      for (let r = 0; r < requests; r++) {
+        const t = performance.now();
+        const res = await fetch(`${base}/predict`, { method: 'POST', body: bodies[(c * requests + r) % bodies.length] });
+        await res.json();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requestsPerSecond: (connections * requests) / seconds, p50Ms: latencies[Math.floor(0.5 * latencies.length)], p99Ms: latencies[Math.floor(0.99 * latencies.length)] };
+}
+
+try {
+  await load();
+  const busy = await busyFraction(1000);
+  const runs = [];
+  for (let r = 0; r < rounds; r++) runs.push(await load());
+  const result = {
+    machine: { ...machine(), busyBefore: busy },
+    config: { connections, requests, rounds, network: '20-100-10, T 100', service: 'examples/http-service.mjs (Predictor maxBatch 64, maxWaitMs 1)' },
+    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    rounds: runs,
+  };
+  console.log(`CPUs busy ${(100 * busy).toFixed(0)} % before the run`);
+  console.log(`${result.requestsPerSecond.toFixed(0)} requests/s at ${connections} connections, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms; wrote ${writeResult('http', result)}`);
+} finally {
+  server.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+}
