@@ -42,11 +42,11 @@ describe('examples/http-service.mjs', () => {
       times: Array.from(batch.times.subarray(batch.offsets[b], batch.offsets[b + 1])),
       units: Array.from(batch.units.subarray(batch.offsets[b], batch.offsets[b + 1])),
     }));
-    const answers = await Promise.all(samples.map((s) => fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify(s) }).then((r) => r.json())));
+    const answers = await Promise.all(samples.map((s) => fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify(s) }).then((r) => r.json() as Promise<{ label: number; scores: number[] }>)));
     const direct = await net.predict(batch);
     expect(answers.map((a) => a.label)).toEqual(Array.from(direct.labels));
     expect(Float32Array.from(answers.flatMap((a) => a.scores))).toEqual(direct.scores);
-    const health = await fetch(`${base}/health`).then((r) => r.json());
+    const health = (await fetch(`${base}/health`).then((r) => r.json())) as { calls: number };
     expect(health).toMatchObject({ status: 'ok', inputs: 20, classes: 10, steps: 100, requests: 40 });
     expect(health.calls).toBeLessThan(40);
   });
@@ -57,7 +57,7 @@ describe('examples/http-service.mjs', () => {
     expect(await notJson.json()).toEqual({ error: 'the body is not JSON' });
     const badStep = await fetch(`${base}/predict`, { method: 'POST', body: JSON.stringify({ times: [100], units: [0] }) });
     expect(badStep.status).toBe(400);
-    expect((await badStep.json()).error).toMatch(/times\[0\]: expected a step in \[0, 100\), got 100/);
+    expect(((await badStep.json()) as { error: string }).error).toMatch(/times\[0\]: expected a step in \[0, 100\), got 100/);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
   });
 });
