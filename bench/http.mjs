@@ -21,7 +21,7 @@ const rounds = flag('rounds', 3);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-http-bench-'));
 const model = path.join(tmp, 'model.safetensors');
-new Network({ inputs: 20, outputs: 10, layers: [{ size: 100 }], seed: 1 }).save(model);
+await new Network({ inputs: 20, outputs: 10, layers: [{ size: 100 }], seed: 1 }).save(model);
 const { splits } = await loadDataset({ name: 'randman', seed: 1 });
 const test = splits.test;
 const bodies = Array.from({ length: test.size }, (_, i) =>

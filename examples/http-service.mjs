@@ -18,7 +18,7 @@ if (!modelFile || modelFile.startsWith('--')) {
   process.exit(2);
 }
 const steps = Number(flag('steps', '100'));
-const net = Network.load(modelFile);
+const net = await Network.load(modelFile);
 const predictor = new Predictor(net, { steps, maxBatch: 64, maxWaitMs: 1 });
 const MAX_BODY = 1 << 20;
 

@@ -78,6 +78,8 @@ export { MissingDependencyError, OPTIONAL_PACKAGES } from './util/optional.js';
 export { readSafetensors, SafetensorsError, writeSafetensors } from './io/safetensors.js';
 export type { SafetensorsFile } from './io/safetensors.js';
 export { MODEL_EXTENSIONS, MODEL_FORMAT_VERSION, readModel, saveModel } from './io/model-file.js';
+export { NIR_VERSION, NirError, readNir, writeNir } from './io/nir.js';
+export type { NirImportOptions } from './io/nir.js';
 export { Predictor } from './serve/predictor.js';
 export type { PredictorOptions, PredictorResult, PredictorSample, PredictorStats } from './serve/predictor.js';
 

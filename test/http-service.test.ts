@@ -21,7 +21,7 @@ const net = new Network({ inputs: 20, outputs: 10, layers: [{ size: 64 }], init:
 
 beforeAll(async () => {
   const model = path.join(tmp, 'model.safetensors');
-  net.save(model);
+  await net.save(model);
   server = spawn(process.execPath, [path.join(root, 'examples', 'http-service.mjs'), model, '--steps', '100', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   base = await new Promise<string>((resolve, reject) => {
     server.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).listening));

@@ -15,10 +15,11 @@ import { positiveInteger } from './parse-flags.js';
 export function registerConvert(program: Command): void {
   program
     .command('convert <in> <out>')
-    .description('convert a model file by extension: .sgck (a training checkpoint) or .safetensors in, .safetensors out')
-    .action((input: string, output: string) => {
-      const net = Network.load(input, { threads: 1 });
-      net.save(output);
+    .description('convert a model file by extension: .sgck (a training checkpoint), .safetensors or .nir in; .safetensors or .nir out')
+    .option('--dt <seconds>', 'the step a foreign NIR graph is simulated at (default 0.001)', Number)
+    .action(async (input: string, output: string, flags: { dt?: number }) => {
+      const net = await Network.load(input, { threads: 1, ...(flags.dt ? { dt: flags.dt } : {}) });
+      await net.save(output);
       process.stdout.write(`wrote ${output} (${net.parameterCount.toLocaleString('en-US')} weights)\n`);
     });
 }
@@ -27,11 +28,11 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('classify samples with a trained network; prints one JSON line per sample: { index, label, scores }')
-    .requiredOption('--model <file>', 'a model file (.safetensors, or a training checkpoint .sgck)')
+    .requiredOption('--model <file>', 'a model file (.safetensors, .nir, or a training checkpoint .sgck)')
     .requiredOption('--input <file>', 'JSON: { "steps": T, "samples": [{ "times": [...], "units": [...] } | { "values": [...] }] }')
     .option('--threads <n>', 'OpenMP threads', positiveInteger)
     .action(async (flags: { model: string; input: string; threads?: number }) => {
-      const net = Network.load(flags.model, flags.threads ? { threads: flags.threads } : {});
+      const net = await Network.load(flags.model, flags.threads ? { threads: flags.threads } : {});
       const batch = readSamples(flags.input, net.config.inputs);
       const out = await net.predict(batch);
       const classes = net.config.outputs;

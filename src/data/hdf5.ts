@@ -32,7 +32,7 @@ const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let ready: Promise<void> | undefined;
 
 function init(): Promise<void> {
-  ready ??= importOptional('h5wasm', 'reading HDF5 files (SHD, SSC)', () => import('h5wasm/node')).then(async (loaded) => {
+  ready ??= importOptional('h5wasm', 'HDF5 files (SHD, SSC, NIR)', () => import('h5wasm/node')).then(async (loaded) => {
     await loaded.default.ready;
     lib = loaded;
     // Turn HDF5's error stack into thrown errors instead of diagnostics printed on stderr.
@@ -98,7 +98,8 @@ export function readPlain(file: H5File, name: string): number[] | string[] {
   const ds = requireDataset(file, name);
   try {
     const v = ds.value as unknown;
-    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') return [v as never];
+    if (typeof v === 'bigint') return [Number(v)];
+    if (typeof v === 'number' || typeof v === 'string') return [v as never];
     const out = Array.from(v as ArrayLike<number | bigint | string>, (x) => (typeof x === 'bigint' ? Number(x) : x));
     return out as number[] | string[];
   } catch (err) {
@@ -215,4 +216,45 @@ export function forEachVlen(
       Module._free(pointer);
     }
   }
+}
+
+/** Creates (or truncates) an HDF5 file for writing. */
+export async function createHdf5(path: string): Promise<H5File> {
+  await init();
+  try {
+    return new (h5().default.File)(path, 'w');
+  } catch (err) {
+    throw new Hdf5Error(path, `cannot create: ${hdf5Reason(err)}`);
+  }
+}
+
+/** A group's or dataset's contents as a plain tree: groups become objects, datasets { shape, value }. */
+export type Hdf5Tree = { [key: string]: Hdf5Tree | Hdf5Value };
+export interface Hdf5Value {
+  shape: number[];
+  /** Numbers (integers and floats alike) or strings, flattened in C order. */
+  value: number[] | string[];
+}
+
+export function isHdf5Value(node: Hdf5Tree | Hdf5Value): node is Hdf5Value {
+  return Array.isArray((node as Hdf5Value).shape) && Array.isArray((node as Hdf5Value).value);
+}
+
+/** Reads the group at `name` and everything below it. */
+export function readTree(file: H5File, name = '/'): Hdf5Tree {
+  let node: unknown;
+  try {
+    node = file.get(name);
+  } catch (err) {
+    throw new Hdf5Error(file.filename, `cannot read ${name}: ${hdf5Reason(err)}`);
+  }
+  if (!(node instanceof h5().Group)) throw new Hdf5Error(file.filename, `expected a group at ${name}`);
+  const out: Hdf5Tree = {};
+  for (const key of node.keys()) {
+    const child = `${name === '/' ? '' : name}/${key}`;
+    const item = file.get(child);
+    if (item instanceof h5().Group) out[key] = readTree(file, child);
+    else if (item instanceof h5().Dataset) out[key] = { shape: (item.shape ?? []) as number[], value: readPlain(file, child) };
+  }
+  return out;
 }

@@ -5,6 +5,8 @@
  *   spikegrad's input-major layout ([fan_in][fan_out]: `hidden.0.input` is [inputs, size]); the network config
  *   is JSON in the header's metadata (`spikegrad.network`), with the format version (`spikegrad.format`) and
  *   the layout (`spikegrad.layout`). Any safetensors reader gets the tensors; spikegrad rebuilds the network.
+ * - `.nir`: the Neuromorphic Intermediate Representation graph (src/io/nir.ts), read by snnTorch, Norse,
+ *   SpikingJelly, Lava and hardware toolchains; NIR files of the same family from other writers are read too.
  * - `.sgck`: a training checkpoint (read only): the weights the run kept (best on validation).
  */
 import path from 'node:path';
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 import { ConfigError } from '../util/errors.js';
 import { readCheckpoint } from './checkpoint.js';
+import { type NirImportOptions, readNir, writeNir } from './nir.js';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.js';
 
 /** The version of spikegrad's model metadata in a .safetensors file (`spikegrad.format`). */
@@ -19,28 +22,31 @@ export const MODEL_FORMAT_VERSION = '1';
 const LAYOUT = 'input-major: [fan_in][fan_out], row-major';
 
 /** The file kinds `Network.save` writes and `Network.load` reads. */
-export const MODEL_EXTENSIONS = { write: ['.safetensors'], read: ['.safetensors', '.sgck'] } as const;
+export const MODEL_EXTENSIONS = { write: ['.safetensors', '.nir'], read: ['.safetensors', '.nir', '.sgck'] } as const;
 
 function extensionOf(file: string, allowed: readonly string[], verb: string): string {
   const ext = path.extname(file).toLowerCase();
   if (!allowed.includes(ext)) {
-    const nir = ext === '.nir' ? ' (NIR export and import are not implemented yet)' : '';
-    throw new ConfigError('model file', [{ path: file, message: `cannot ${verb} "${ext || 'no extension'}" files${nir}; expected ${allowed.join(' or ')}` }]);
+    throw new ConfigError('model file', [{ path: file, message: `cannot ${verb} "${ext || 'no extension'}" files; expected ${allowed.join(' or ')}` }]);
   }
   return ext;
 }
 
 /** Writes a network's config and weights; the format comes from the extension. */
-export function saveModel(file: string, config: NetworkConfig, parameters: Readonly<Record<string, Float32Array>>): void {
-  extensionOf(file, MODEL_EXTENSIONS.write, 'write');
+export async function saveModel(file: string, config: NetworkConfig, parameters: Readonly<Record<string, Float32Array>>): Promise<void> {
+  if (extensionOf(file, MODEL_EXTENSIONS.write, 'write') === '.nir') {
+    await writeNir(file, config, parameters);
+    return;
+  }
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const p of parameterShapesOf(config)) tensors[p.name] = { shape: [p.rows, p.cols], data: parameters[p.name] };
   writeSafetensors(file, tensors, { 'spikegrad.format': MODEL_FORMAT_VERSION, 'spikegrad.network': JSON.stringify(config), 'spikegrad.layout': LAYOUT });
 }
 
-/** A model file's network config and weights, checked against each other. */
-export function readModel(file: string): { config: NetworkConfig; parameters: Record<string, Float32Array> } {
+/** A model file's network config and weights, checked against each other. `dt` applies to foreign NIR files. */
+export async function readModel(file: string, options: NirImportOptions = {}): Promise<{ config: NetworkConfig; parameters: Record<string, Float32Array> }> {
   const ext = extensionOf(file, MODEL_EXTENSIONS.read, 'read');
+  if (ext === '.nir') return readNir(file, options);
   if (ext === '.sgck') {
     const ckpt = readCheckpoint(file);
     return { config: ckpt.network, parameters: ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters) };

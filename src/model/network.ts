@@ -366,19 +366,22 @@ export class Network {
 
   /**
    * Saves the config and the weights to a model file, the format chosen by the extension: `.safetensors`
-   * (weights as float32 tensors, the network config in the header's metadata). Written atomically.
+   * (weights as float32 tensors, the network config in the header's metadata) or `.nir` (the Neuromorphic
+   * Intermediate Representation graph; docs/design.md section 8). Written atomically.
    */
-  save(file: string): void {
-    saveModel(file, this.config, this.parameters);
+  async save(file: string): Promise<void> {
+    await saveModel(file, this.config, this.parameters);
   }
 
   /**
-   * A network from a model file, by extension: `.safetensors` (written by `save`) or a training checkpoint
-   * `.sgck` (the weights the run kept). Run options (threads, simd, memory) are not part of the file.
+   * A network from a model file, by extension: `.safetensors` (written by `save`), `.nir` (spikegrad's or
+   * another NIR writer's; `dt`, default 1e-3 s, is the step a foreign graph is simulated at) or a training
+   * checkpoint `.sgck` (the weights the run kept). Run options (threads, simd, memory) are not part of the file.
    */
-  static load(file: string, options: NetworkOptions = {}): Network {
-    const { config, parameters } = readModel(file);
-    const net = new Network(config, options);
+  static async load(file: string, options: NetworkOptions & { dt?: number } = {}): Promise<Network> {
+    const { dt, ...runOptions } = options;
+    const { config, parameters } = await readModel(file, dt === undefined ? {} : { dt });
+    const net = new Network(config, runOptions);
     net.setParameters(parameters);
     return net;
   }
