@@ -1,5 +1,7 @@
 /** spikegrad: surrogate-gradient training of spiking neural networks on CPUs. */
 export { Network } from './model/network.js';
+export { SpikeStream } from './model/stream.js';
+export type { StreamInput, StreamOutput } from './model/stream.js';
 export { defaultThreads } from './util/threads.js';
 export type {
   BatchSummary,

@@ -26,6 +26,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value PartitionCount(const Napi::CallbackInfo& info);
   Napi::Value WorkspaceBytes(const Napi::CallbackInfo& info);
   Napi::Value PlanMemory(const Napi::CallbackInfo& info);
+  Napi::Value StreamSteps(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   std::unique_ptr<Engine> engine_;

@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "stream_body.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <stdexcept>
 
 #include "readout_loss.h"
+#include "stream_body.h"
 #include "simd/isa.h"
 #include "simd/kernels.h"
 
@@ -681,6 +684,43 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
     }
   }
   return result;
+}
+
+void Engine::stream_steps(StreamState& state, const InputBatch& batch, const std::vector<const float*>& weights, IsaLevel isa,
+                          const StreamRecord* record) const {
+  if (batch.analog()) throw std::invalid_argument("batch.values: streaming takes event input only");
+  if (batch.size != state.size) {
+    throw std::invalid_argument("batch.size: expected the stream's size " + std::to_string(state.size) + ", got " + std::to_string(batch.size));
+  }
+  InputBatch unlabelled = batch;
+  unlabelled.labels = nullptr;
+  const std::string error = check_batch(unlabelled, spec_, false);
+  if (!error.empty()) throw std::invalid_argument(error);
+  const int depth = static_cast<int>(spec_.layers.size());
+  if (weights.size() != params_.size() || static_cast<int>(state.current.size()) != depth || static_cast<int>(state.membrane.size()) != depth) {
+    throw std::invalid_argument("stream: weights or state do not match the network");
+  }
+  if (record != nullptr && (static_cast<int>(record->spikes.size()) != depth || static_cast<int>(record->membrane.size()) != depth)) {
+    throw std::invalid_argument("stream record: expected one entry per hidden layer");
+  }
+  for (std::size_t p = 0; p < params_.size(); ++p) {
+    const std::int64_t bad = first_non_finite(weights[p], params_[p].size());
+    if (bad >= 0) throw std::invalid_argument("parameters['" + params_[p].name + "'][" + std::to_string(bad) + "]: expected a finite number");
+  }
+  StreamContext c;
+  c.spec = &spec_;
+  c.decays = decays_;
+  c.input_weights.resize(depth);
+  c.recurrent_weights.assign(depth, nullptr);
+  for (int l = 0; l < depth; ++l) {
+    c.input_weights[l] = weights[input_index_[l]];
+    if (recurrent_index_[l] >= 0) c.recurrent_weights[l] = weights[recurrent_index_[l]];
+  }
+  c.readout_weights = weights[readout_index_];
+  c.batch = &unlabelled;
+  c.state = &state;
+  c.record = record;
+  pass_functions(isa).stream_steps(c);
 }
 
 }  // namespace spikegrad

@@ -10,6 +10,7 @@
 #include "isa_dispatch.h"
 #include "regularizers.h"
 #include "spec.h"
+#include "stream.h"
 #include "workspace.h"
 
 namespace spikegrad {
@@ -98,6 +99,12 @@ class Engine {
                       const RecordRequest* record = nullptr);
   BatchResult loss_and_gradient(const InputBatch& batch, const std::vector<const float*>& weights,
                                 const std::vector<float*>& gradients, const RunOptions& options);
+
+  // Streaming inference: advances `state` by batch.steps steps with the events of `batch` (times relative to
+  // this call; labels ignored), on the calling thread. Records traces if `record` is given. Throws
+  // std::invalid_argument for a bad batch or state. Event input only.
+  void stream_steps(StreamState& state, const InputBatch& batch, const std::vector<const float*>& weights, IsaLevel isa,
+                    const StreamRecord* record) const;
 
   // Gradient partitions (chunks of the batch) used for a batch of this size. Depends on the batch size, the
   // network and the input kind only, never on the thread count: this is what makes gradients bit-identical

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "pass_context.h"
+#include "readout_step.h"
 #include "simd/kernels.h"
 
 namespace spikegrad {
@@ -168,28 +169,8 @@ SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, s
 
   for (int n = 0; n < T; ++n) {
     const int m = n + 1;  // Y index being produced
-    for (int c = 0; c < C; ++c) {
-      Y[c] = d.out * Y[c] + d.out_in * J[c];
-      J[c] *= d.syn;
-    }
-    switch (ctx.readout) {
-      case ReadoutReduction::Max:
-        // Strictly greater: ties go to the earliest step, as argmax does.
-        for (int c = 0; c < C; ++c) {
-          if (m == 1 || Y[c] > reduced[c]) {
-            reduced[c] = Y[c];
-            peak[c] = m;
-          }
-        }
-        break;
-      case ReadoutReduction::Sum:
-      case ReadoutReduction::Mean:
-        for (int c = 0; c < C; ++c) reduced[c] += Y[c];
-        break;
-      case ReadoutReduction::Last:
-        if (m == T) std::memcpy(reduced, Y, sizeof(float) * C);
-        break;
-    }
+    readout_step(Y, J, C, d);
+    reduce_readout(ctx.readout, reduced, peak, Y, C, m, m == 1, m == T);
     if (ctx.record_readout != nullptr) {
       std::memcpy(ctx.record_readout + (static_cast<std::int64_t>(b) * T + n) * C, Y, sizeof(float) * C);
     }

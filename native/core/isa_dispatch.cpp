@@ -7,6 +7,7 @@
 
 #include "backward_body.h"
 #include "forward_body.h"
+#include "stream_body.h"
 #include "simd/sin.h"
 
 // GCC only: clang (used for the libFuzzer build, scripts/fuzz.cjs) knows neither these level names in
@@ -42,6 +43,7 @@ namespace {
     fourier_series_accumulate(x, n, a, w, ph, terms, acc);                                                   \
   }                                                                                                          \
   TARGET double sin_##SUFFIX(double x) { return sin_approx(x); }                                             \
+  TARGET void stream_##SUFFIX(const StreamContext& c) { stream_steps<ISA>(c); }                              \
   TARGET void pack_##SUFFIX(const float* S, int N, int K, float* out, int p0, int p1) {                       \
     pack_transposed<ISA>(S, N, K, out, p0, p1);                                                              \
   }                                                                                                          \
@@ -55,7 +57,7 @@ namespace {
   const PassFunctions kFunctions_##SUFFIX = {simulate_chunk_##SUFFIX, backward_chunk_##SUFFIX, gemm_##SUFFIX,    \
                                              gemm_at_b_##SUFFIX, pack_##SUFFIX, pack_plain_##SUFFIX, ISA::PW,    \
                                              gemm_packed_##SUFFIX,                                               \
-                                             fourier_##SUFFIX, sin_##SUFFIX};
+                                             fourier_##SUFFIX, sin_##SUFFIX, stream_##SUFFIX};
 
 SG_DEFINE_LEVEL(, IsaGeneric, generic)
 #if SG_HAVE_X86_LEVELS

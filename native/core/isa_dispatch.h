@@ -8,6 +8,8 @@
 
 namespace spikegrad {
 
+struct StreamContext;  // stream_body.h
+
 enum class IsaLevel : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
 
 struct PassFunctions {
@@ -29,6 +31,7 @@ struct PassFunctions {
   void (*fourier_series_accumulate)(const double* x, int n, const double* amplitude, const double* frequency,
                                     const double* phase, int terms, double* acc);
   double (*sin)(double x);  // the vectorized sine, for its accuracy test
+  void (*stream_steps)(const StreamContext& context);  // streaming inference (stream_body.h)
 };
 
 // The best level this CPU (and its OS) supports.

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Batch } from './batch.js';
+import type { Batch, EventBatch } from './batch.js';
 
 /** The plain options struct TypeScript hands to C++ (validated again there). */
 export interface NativeSpec {
@@ -72,7 +72,28 @@ export interface NativeNetwork {
   partitionCount(batchSize: number): number;
   workspaceBytes(): number;
   planMemory(batchSize: number, steps: number, options: NativeRunOptions & { backward?: boolean; analog?: boolean }): { bytes: number; stateBytes: number; partitions: number };
+  /** Synchronous: advances the stream state in place; returns the steps taken so far. */
+  streamSteps(state: NativeStreamState, batch: EventBatch, weights: Float32Array[], options: NativeRunOptions, record: NativeStreamRecord): number;
   dispose(): void;
+}
+
+/** The state of a batch of streams (stream.h), updated in place by streamSteps. */
+export interface NativeStreamState {
+  size: number;
+  stepsDone: number;
+  current: Float32Array[];
+  membrane: Float32Array[];
+  readoutCurrent: Float32Array;
+  readout: Float32Array;
+  reduced: Float32Array;
+}
+
+/** Where streamSteps writes a call's traces ([size][steps][width]; null: not recorded) and the logits. */
+export interface NativeStreamRecord {
+  spikes: (Uint8Array | null)[];
+  membrane: (Float32Array | null)[];
+  readout: Float32Array | null;
+  logits: Float32Array;
 }
 
 export interface NativeInfo {

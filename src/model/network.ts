@@ -10,6 +10,7 @@ import { defaultThreads } from '../util/threads.js';
 import { type Batch, isAnalogBatch } from './batch.js';
 import { type NetworkConfig, type NetworkConfigInput, parameterShapesOf, parseNetworkConfig } from './config.js';
 import { readModel, saveModel } from '../io/model-file.js';
+import { SpikeStream } from './stream.js';
 import { initializeParameters } from './init.js';
 import { type NativeNetwork, type NativeRunOptions, type NativeSpec, type NativeSummary, type PassTimings, loadNative } from './native.js';
 import { type RegularizerConfigInput, parseRegularizers } from './regularizers.js';
@@ -384,6 +385,20 @@ export class Network {
     const net = new Network(config, runOptions);
     net.setParameters(parameters);
     return net;
+  }
+
+  /**
+   * Stateful inference over `size` independent streams (a live sensor, audio): feed the events of the next steps,
+   * read spikes, membrane and readout after each call; the state persists between calls. Event input only.
+   */
+  stream(options: { size?: number } = {}): SpikeStream {
+    return new SpikeStream(
+      () => this.requireNative(),
+      () => this.weightList(),
+      () => ({ ...this.runOptions([]), threads: 1 }),
+      { sizes: this.config.layers.map((l) => l.size), outputs: this.config.outputs },
+      options.size ?? 1,
+    );
   }
 
   /** Fresh zero arrays shaped like the parameters. */

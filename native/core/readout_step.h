@@ -1,0 +1,44 @@
+// The readout's step and its running time reduction, shared by forward() and streaming inference so that both
+// compile the same operations (bit-identical results).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "simd/isa.h"
+#include "spec.h"
+
+namespace spikegrad {
+
+// Y[n+1] = a_out Y[n] + (1 - a_out) J[n];  J <- a_syn J[n] (the caller then adds the spike rows for J[n+1]).
+SG_INLINE void readout_step(float* __restrict Y, float* __restrict J, int C, const Decays& d) {
+  for (int c = 0; c < C; ++c) {
+    Y[c] = d.out * Y[c] + d.out_in * J[c];
+    J[c] *= d.syn;
+  }
+}
+
+// Folds Y[m] into the reduction over the steps so far: max (strictly greater, so ties go to the earliest step, as
+// argmax does; `peak` records the step, may be null), sum and mean (summed; the mean divides at the end), last.
+SG_INLINE void reduce_readout(ReadoutReduction reduction, float* __restrict reduced, std::int32_t* __restrict peak,
+                              const float* __restrict Y, int C, int m, bool first, bool last) {
+  switch (reduction) {
+    case ReadoutReduction::Max:
+      for (int c = 0; c < C; ++c) {
+        if (first || Y[c] > reduced[c]) {
+          reduced[c] = Y[c];
+          if (peak != nullptr) peak[c] = m;
+        }
+      }
+      break;
+    case ReadoutReduction::Sum:
+    case ReadoutReduction::Mean:
+      for (int c = 0; c < C; ++c) reduced[c] += Y[c];
+      break;
+    case ReadoutReduction::Last:
+      if (last) std::memcpy(reduced, Y, sizeof(float) * C);
+      break;
+  }
+}
+
+}  // namespace spikegrad
