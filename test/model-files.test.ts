@@ -166,4 +166,37 @@ describe('Network.save / Network.load / predict', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/samples\[0\]: expected integer steps and units, got 1\.5/);
   });
+
+  it('spikegrad predict reads .npz inputs written by numpy (np.savez and np.savez_compressed)', async (context) => {
+    if (spawnSync('/usr/bin/python3', ['-c', 'import numpy']).status !== 0) {
+      context.skip('python3-numpy is not installed (apt-get install python3-numpy)');
+      return;
+    }
+    const net = new Network({ inputs: 6, outputs: 3, layers: [{ size: 12 }], init: { kind: 'uniform', gain: 6 } });
+    const model = path.join(tmp, 'npz-model.safetensors');
+    await net.save(model);
+    const events = path.join(tmp, 'events.npz');
+    const analog = path.join(tmp, 'analog.npz');
+    const script = `
+import numpy as np, sys
+np.savez(sys.argv[1], steps=np.int64(20), offsets=np.array([0, 3, 3, 6], dtype=np.int32), times=np.array([0, 2, 5, 1, 1, 9]), units=np.array([1, 3, 5, 0, 2, 4], dtype=np.uint16))
+np.savez_compressed(sys.argv[2], values=np.linspace(0, 1, 2 * 20 * 6, dtype=np.float32).reshape(2, 20, 6))
+`;
+    const made = spawnSync('/usr/bin/python3', ['-c', script, events, analog], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const run = (input: string) => spawnSync(process.execPath, [cli, 'predict', '--model', model, '--input', input], { encoding: 'utf8' });
+    const fromEvents = run(events);
+    expect(fromEvents.status, fromEvents.stderr).toBe(0);
+    const direct = await net.predict({ size: 3, steps: 20, offsets: Int32Array.from([0, 3, 3, 6]), times: Int32Array.from([0, 2, 5, 1, 1, 9]), units: Int32Array.from([1, 3, 5, 0, 2, 4]) });
+    expect(fromEvents.stdout.trim().split('\n').map((l) => JSON.parse(l).label)).toEqual(Array.from(direct.labels));
+    const fromValues = run(analog);
+    expect(fromValues.status, fromValues.stderr).toBe(0);
+    expect(fromValues.stdout.trim().split('\n')).toHaveLength(2);
+    // A damaged archive names the file.
+    const damaged = path.join(tmp, 'damaged.npz');
+    writeFileSync(damaged, readFileSync(analog).subarray(0, 100));
+    const bad = run(damaged);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/damaged\.npz: (not an \.npz \(zip\) archive|corrupt)/);
+  });
 });

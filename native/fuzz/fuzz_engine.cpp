@@ -201,7 +201,43 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       gradient_storage.emplace_back(static_cast<std::size_t>(p.size()));
       gradients.push_back(gradient_storage.back().data());
     }
-    if (weight_mode & 2) {
+    if (weight_mode & 4) {
+      // Streaming: state arrays sized for the batch's stream count, a chunk of the batch's steps.
+      const int size = std::max(1, std::min(batch.view.size, 8));
+      const int steps = std::max(0, std::min(batch.view.steps, 40));
+      StreamState state;
+      state.size = size;
+      std::vector<std::vector<float>> cur, mem;
+      for (const LayerSpec& l : spec.layers) {
+        cur.emplace_back(static_cast<std::size_t>(size) * l.size);
+        mem.emplace_back(static_cast<std::size_t>(size) * l.size);
+        state.current.push_back(cur.back().data());
+        state.membrane.push_back(mem.back().data());
+      }
+      std::vector<float> J(static_cast<std::size_t>(size) * spec.outputs), Y(J.size()), reduced(J.size()), logits(J.size());
+      state.readout_current = J.data();
+      state.readout = Y.data();
+      state.reduced = reduced.data();
+      StreamRecord record;
+      std::vector<std::vector<std::uint8_t>> spikes;
+      std::vector<std::vector<float>> membrane;
+      std::vector<float> readout(static_cast<std::size_t>(size) * steps * spec.outputs);
+      for (const LayerSpec& l : spec.layers) {
+        spikes.emplace_back(static_cast<std::size_t>(size) * steps * l.size);
+        membrane.emplace_back(static_cast<std::size_t>(size) * steps * l.size);
+        record.spikes.push_back(spikes.back().data());
+        record.membrane.push_back(membrane.back().data());
+      }
+      record.readout = readout.data();
+      record.logits = logits.data();
+      // A batch whose size or steps differ from what the record was sized for must be refused before any write.
+      if (batch.view.size == size && batch.view.steps == steps) {
+        engine.stream_steps(state, batch.view, weights, options.isa, &record);
+        engine.stream_steps(state, batch.view, weights, options.isa, &record);
+      } else {
+        engine.stream_steps(state, batch.view, weights, options.isa, nullptr);
+      }
+    } else if (weight_mode & 2) {
       const int depth = static_cast<int>(spec.layers.size());
       const int steps = std::max(0, std::min(batch.view.steps, 40));
       const int size = std::max(0, std::min(batch.view.size, 8));

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 
 import type { Batch } from '../model/batch.js';
 import { Network } from '../model/network.js';
+import { readNpz } from '../io/npz.js';
 import { ConfigError } from '../util/errors.js';
 import { positiveInteger } from './parse-flags.js';
 
@@ -29,7 +30,7 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('classify samples with a trained network; prints one JSON line per sample: { index, label, scores }')
     .requiredOption('--model <file>', 'a model file (.safetensors, .nir, or a training checkpoint .sgck)')
-    .requiredOption('--input <file>', 'JSON: { "steps": T, "samples": [{ "times": [...], "units": [...] } | { "values": [...] }] }')
+    .requiredOption('--input <file>', 'JSON { "steps": T, "samples": [{ "times", "units" } | { "values" }] }, or .npz with steps and offsets/times/units (events) or values [size, steps, inputs]')
     .option('--threads <n>', 'OpenMP threads', positiveInteger)
     .action(async (flags: { model: string; input: string; threads?: number }) => {
       const net = await Network.load(flags.model, flags.threads ? { threads: flags.threads } : {});
@@ -43,8 +44,9 @@ export function registerPredict(program: Command): void {
     });
 }
 
-/** The samples of a JSON input file as one batch; every problem names the file and the sample. */
+/** The samples of an input file (.npz or JSON) as one batch; every problem names the file and the field. */
 function readSamples(file: string, inputs: number): Batch {
+  if (file.toLowerCase().endsWith('.npz')) return npzSamples(file, inputs);
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
@@ -82,4 +84,30 @@ function readSamples(file: string, inputs: number): Batch {
   });
   // The engine checks every step and unit (range, order, integers) and names the sample.
   return { size: samples.length, steps: T, offsets, times: Int32Array.from(times), units: Int32Array.from(units) };
+}
+
+/**
+ * An .npz input (np.savez): `steps` (a scalar) with `offsets` [size + 1], `times` and `units` (integer arrays, an
+ * EventBatch), or `values` [size, steps, inputs] (analog).
+ */
+function npzSamples(file: string, inputs: number): Batch {
+  const arrays = readNpz(file);
+  const fail = (path: string, message: string): never => {
+    throw new ConfigError(`samples in ${file}`, [{ path, message }]);
+  };
+  const integers = (name: string): Int32Array => {
+    const a = arrays[name];
+    if (!a) return fail(name, `missing; the archive holds ${Object.keys(arrays).join(', ') || 'nothing'}`);
+    if (a.data.some((v) => !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1)) fail(name, `expected integers (dtype ${a.dtype})`);
+    return Int32Array.from(a.data);
+  };
+  if (arrays.values) {
+    const { shape, data } = arrays.values;
+    if (shape.length !== 3 || shape[2] !== inputs) fail('values', `expected shape [size, steps, ${inputs}], got [${shape.join(', ')}]`);
+    return { size: shape[0], steps: shape[1], values: Float32Array.from(data) };
+  }
+  const steps = integers('steps');
+  if (steps.length !== 1 || steps[0] < 1) fail('steps', 'expected one positive integer');
+  const offsets = integers('offsets');
+  return { size: offsets.length - 1, steps: steps[0], offsets, times: integers('times'), units: integers('units') };
 }
