@@ -57,3 +57,9 @@ export function writeResult(name, result, dir = path.join(benchDir, 'results')) 
   renameSync(temp, file);
   return file;
 }
+
+/** The number after `--name` on the command line, or `fallback`. */
+export function numberFlag(name, fallback, args = process.argv.slice(2)) {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}

@@ -8,13 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Network, loadDataset } from '../dist/index.js';
-import { benchDir, busyFraction, machine, median, writeResult } from './common.mjs';
+import { benchDir, busyFraction, machine, median, numberFlag, writeResult } from './common.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = numberFlag;
 const connections = flag('connections', 20);
 const requests = flag('requests', 200);
 const rounds = flag('rounds', 3);

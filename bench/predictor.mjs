@@ -4,13 +4,9 @@
 // medians over rounds. Writes bench/results/predictor.json.
 //   node bench/predictor.mjs [--callers 20] [--requests 50] [--rounds 3] [--max-batch 64] [--max-wait 1]
 import { Network, Predictor, loadDataset } from '../dist/index.js';
-import { busyFraction, machine, median, writeResult } from './common.mjs';
+import { busyFraction, machine, median, numberFlag, writeResult } from './common.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = numberFlag;
 const callers = flag('callers', 20);
 const requests = flag('requests', 50);
 const rounds = flag('rounds', 3);

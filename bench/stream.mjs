@@ -3,13 +3,9 @@
 // bench/results/stream.json.
 //   node bench/stream.mjs [--repeats 5] [--steps 2000]
 import { Network, loadDataset } from '../dist/index.js';
-import { busyFraction, machine, median, writeResult } from './common.mjs';
+import { busyFraction, machine, median, numberFlag, writeResult } from './common.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const flag = numberFlag;
 const repeats = flag('repeats', 5);
 const total = flag('steps', 2000);
 const { splits } = await loadDataset({ name: 'randman', seed: 1 });

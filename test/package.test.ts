@@ -82,45 +82,27 @@ describe('the packed tarball', () => {
   });
 
   it('trains from a strict ESM TypeScript project', () => {
-    const dir = path.join(project, 'esm');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    writeFileSync(
-      path.join(dir, 'main.ts'),
-      [
-        "import { Network, loadDataset, parseTrainConfig, Trainer, type EpochRecord } from 'spikegrad';",
-        "const { splits } = await loadDataset({ name: 'randman', classes: 3, units: 8, samplesPerClass: 40, steps: 40 }, { cache: false });",
-        'const net = new Network({ inputs: 8, outputs: 3, layers: [{ size: 16 }], init: { kind: "uniform", gain: 5 } });',
-        'const config = parseTrainConfig({ epochs: 3, batchSize: 20, lr: 0.02 });',
-        'const records: EpochRecord[] = [];',
-        'await new Trainer(net, config, { onEpoch: (r) => { records.push(r); } }).fit(splits.train, splits.valid);',
-        'console.log(JSON.stringify({ epochs: records.length, loss: records[records.length - 1]?.train.loss }));',
-      ].join('\n'),
-    );
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(strictConfig('nodenext')));
-    execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
-    const out = JSON.parse(execFileSync(process.execPath, [path.join(dir, 'out', 'main.js')], { cwd: dir, encoding: 'utf8' }));
+    const out = runConsumer('esm', 'module', [
+      "import { Network, loadDataset, parseTrainConfig, Trainer, type EpochRecord } from 'spikegrad';",
+      "const { splits } = await loadDataset({ name: 'randman', classes: 3, units: 8, samplesPerClass: 40, steps: 40 }, { cache: false });",
+      'const net = new Network({ inputs: 8, outputs: 3, layers: [{ size: 16 }], init: { kind: "uniform", gain: 5 } });',
+      'const config = parseTrainConfig({ epochs: 3, batchSize: 20, lr: 0.02 });',
+      'const records: EpochRecord[] = [];',
+      'await new Trainer(net, config, { onEpoch: (r) => { records.push(r); } }).fit(splits.train, splits.valid);',
+      'console.log(JSON.stringify({ epochs: records.length, loss: records[records.length - 1]?.train.loss }));',
+    ]);
     expect(out.epochs).toBe(3);
     expect(Number.isFinite(out.loss)).toBe(true);
   });
 
   it('trains from a strict CommonJS TypeScript project (require of the ESM package)', () => {
-    const dir = path.join(project, 'cjs');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'commonjs' }));
-    writeFileSync(
-      path.join(dir, 'main.ts'),
-      [
-        "import { Network } from 'spikegrad';",
-        "const spikegrad: typeof import('spikegrad') = require('spikegrad');",
-        'const net = new Network({ inputs: 4, outputs: 2, layers: [{ size: 8, recurrent: true }] });',
-        'const batch = spikegrad.eventBatchFromLists([{ times: [0, 3, 7], units: [0, 1, 3], label: 0 }, { times: [2], units: [2], label: 1 }], 30);',
-        'net.lossAndGradient(batch).then((r) => console.log(JSON.stringify({ loss: r.loss, same: spikegrad.Network === Network })));',
-      ].join('\n'),
-    );
-    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(strictConfig('nodenext')));
-    execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
-    const out = JSON.parse(execFileSync(process.execPath, [path.join(dir, 'out', 'main.js')], { cwd: dir, encoding: 'utf8' }));
+    const out = runConsumer('cjs', 'commonjs', [
+      "import { Network } from 'spikegrad';",
+      "const spikegrad: typeof import('spikegrad') = require('spikegrad');",
+      'const net = new Network({ inputs: 4, outputs: 2, layers: [{ size: 8, recurrent: true }] });',
+      'const batch = spikegrad.eventBatchFromLists([{ times: [0, 3, 7], units: [0, 1, 3], label: 0 }, { times: [2], units: [2], label: 1 }], 30);',
+      'net.lossAndGradient(batch).then((r) => console.log(JSON.stringify({ loss: r.loss, same: spikegrad.Network === Network })));',
+    ]);
     expect(out.same).toBe(true);
     expect(Number.isFinite(out.loss)).toBe(true);
   });
@@ -137,6 +119,17 @@ describe('the packed tarball', () => {
     expect(sweep.stderr).toMatch(/the sweep results store needs the optional package better-sqlite3: install with "npm install better-sqlite3@12\.11\.1"/);
   });
 });
+
+/** A consumer project in the installed app: its package type, main.ts type-checked strictly, compiled and run. */
+function runConsumer(name: string, type: 'module' | 'commonjs', lines: string[]) {
+  const dir = path.join(project, name);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type }));
+  writeFileSync(path.join(dir, 'main.ts'), lines.join('\n'));
+  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(strictConfig('nodenext')));
+  execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+  return JSON.parse(execFileSync(process.execPath, [path.join(dir, 'out', 'main.js')], { cwd: dir, encoding: 'utf8' }));
+}
 
 function strictConfig(module: string) {
   return {
