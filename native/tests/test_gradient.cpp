@@ -203,7 +203,7 @@ TEST(grouped_and_row_per_event_weight_updates_are_bit_identical) {
   Engine engine(spec);
   OwnedBatch batch = random_event_batch(rng, 70, 40, 24, 300, 0.15);
   OwnedParameters params = random_parameters(rng, spec, 6.0f);
-  for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
+  for (IsaLevel level : available_levels(__func__)) {
     RunOptions per_event;
     per_event.isa = level;
     per_event.grouped_gradient_bytes = std::int64_t{1} << 40;

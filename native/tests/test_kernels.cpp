@@ -15,7 +15,7 @@ using namespace spikegrad::testing;
 TEST(gemm_matches_naive_at_every_level) {
   Rng rng(7);
   const int shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {16, 256, 256}, {5, 100, 37}, {16, 64, 20}, {7, 33, 129}, {4, 80, 3}, {9, 70, 1300}};
-  for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
+  for (IsaLevel level : available_levels(__func__)) {
     const PassFunctions& f = pass_functions(level);
     for (const auto& s : shapes) {
       const int M = s[0], N = s[1], K = s[2];
@@ -44,7 +44,7 @@ TEST(transposed_gemm_matches_naive_at_every_level) {
   Rng rng(8);
   // M past one tile with every remainder; N with a partial last panel; K over two 512-row blocks.
   const int shapes[][3] = {{1, 1, 1}, {5, 40, 17}, {32, 256, 1100}, {7, 33, 600}, {48, 130, 1030}, {13, 64, 513}};
-  for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
+  for (IsaLevel level : available_levels(__func__)) {
     const PassFunctions& f = pass_functions(level);
     for (const auto& s : shapes) {
       const int M = s[0], N = s[1], K = s[2];

@@ -3,10 +3,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "core/batch.h"
 #include "core/engine.h"
+#include "core/isa_dispatch.h"
 #include "core/spec.h"
 
 namespace spikegrad::testing {
@@ -112,6 +114,20 @@ inline NetworkSpec small_spec(int inputs, std::vector<LayerSpec> layers, int out
   spec.outputs = outputs;
   spec.layers = std::move(layers);
   return spec;
+}
+
+// The instruction-set levels this CPU runs. A level it lacks is said to be skipped (pass_functions would clamp
+// it to a lower one, and the test would check that level twice while claiming to check every level).
+inline std::vector<IsaLevel> available_levels(const char* test) {
+  std::vector<IsaLevel> levels;
+  for (IsaLevel level : {IsaLevel::Generic, IsaLevel::Avx2, IsaLevel::Avx512}) {
+    if (clamp_isa_level(level) == level) {
+      levels.push_back(level);
+    } else {
+      std::printf("     %s: skipped %s (this CPU lacks it)\n", test, isa_level_name(level));
+    }
+  }
+  return levels;
 }
 
 }  // namespace spikegrad::testing
