@@ -1,5 +1,7 @@
 #include "safe_worker.h"
 
+#include "../core/engine.h"
+
 #include <exception>
 #include <new>
 
@@ -8,6 +10,9 @@ namespace spikegrad::addon {
 void SafeAsyncWorker::guard(const std::function<void()>& work) {
   try {
     work();
+  } catch (const NonFiniteError& e) {
+    error_ = e.what();
+    error_code_ = "ERR_SPIKEGRAD_NOT_FINITE";
   } catch (const std::bad_alloc&) {
     error_ = "out of memory: the batch or the network is too large for this machine";
   } catch (const std::exception& e) {
@@ -26,7 +31,9 @@ void SafeAsyncWorker::OnWorkComplete(Napi::Env env, napi_status status) {
         Napi::Value result = build_result(env);
         deferred_.Resolve(result);
       } else {
-        deferred_.Reject(Napi::Error::New(env, error_).Value());
+        Napi::Error error = Napi::Error::New(env, error_);
+        if (!error_code_.empty()) error.Set("code", Napi::String::New(env, error_code_));
+        deferred_.Reject(error.Value());
       }
     } catch (const Napi::Error& e) {
       // build_result found a problem (say, an output array detached during the call): reject with it. In a

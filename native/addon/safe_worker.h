@@ -22,7 +22,8 @@ class SafeAsyncWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  // Runs engine work on the worker thread; any exception becomes the Promise's rejection.
+  // Runs engine work on the worker thread; any exception becomes the Promise's rejection (a NonFiniteError with
+  // code 'ERR_SPIKEGRAD_NOT_FINITE').
   void guard(const std::function<void()>& work);
   // The result, built on the JavaScript thread; may throw a Napi::Error, which rejects the Promise.
   virtual Napi::Value build_result(Napi::Env env) = 0;
@@ -36,6 +37,8 @@ class SafeAsyncWorker : public Napi::AsyncWorker {
  private:
   void OnOK() override {}
   std::string error_;
+  // A machine-readable code for the JavaScript error ('code' property), or empty.
+  std::string error_code_;
 };
 
 }  // namespace spikegrad::addon

@@ -411,7 +411,7 @@ BatchResult Engine::summarize(const PassContext& ctx, const RunOptions& options)
     std::ostringstream msg;
     msg << "loss is not finite (cross entropy " << result.cross_entropy << ", regularization "
         << result.regularization << "): the readout overflowed; the parameters are probably too large";
-    throw std::runtime_error(msg.str());
+    throw NonFiniteError(msg.str());
   }
   return result;
 }
@@ -679,7 +679,7 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
   for (std::size_t p = 0; p < params_.size(); ++p) {
     const std::int64_t bad = first_non_finite(gradients[p], params_[p].size());
     if (bad >= 0) {
-      throw std::runtime_error("gradient of '" + params_[p].name + "' is not finite at index " + std::to_string(bad) +
+      throw NonFiniteError("gradient of '" + params_[p].name + "' is not finite at index " + std::to_string(bad) +
                                ": the parameters are probably too large");
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@
 #include "workspace.h"
 
 namespace spikegrad {
+
+// The loss or a gradient of a call is not finite (the parameters have grown too large): a training run has
+// diverged. Its own type, so callers tell it from bad input without reading the message.
+struct NonFiniteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct RunOptions {
   int threads = 1;
@@ -93,7 +100,7 @@ class Engine {
   const NetworkSpec& spec() const { return spec_; }
   const std::vector<ParameterInfo>& parameters() const { return params_; }
 
-  // Throw std::invalid_argument for bad input (message says what and where) and std::runtime_error when the
+  // Throw std::invalid_argument for bad input (message says what and where) and NonFiniteError when the
   // result is not finite. Never read outside the arrays described by `batch` and parameters().
   BatchResult forward(const InputBatch& batch, const std::vector<const float*>& weights, const RunOptions& options,
                       const RecordRequest* record = nullptr);

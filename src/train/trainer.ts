@@ -114,8 +114,8 @@ export class Trainer {
         try {
           summary = await this.net.lossAndGradient(batch, { gradients, regularizers: c.regularizers });
         } catch (err) {
-          const message = (err as Error).message;
-          if (/not finite/.test(message)) throw new TrainingDiverged(epoch + 1, k + 1, message);
+          // The engine marks a non-finite loss or gradient with its own code (NonFiniteError in the core).
+          if ((err as NodeJS.ErrnoException).code === 'ERR_SPIKEGRAD_NOT_FINITE') throw new TrainingDiverged(epoch + 1, k + 1, (err as Error).message);
           throw err;
         }
         acc.add(summary, batch.size);
