@@ -39,9 +39,7 @@ struct RunOptions {
   std::int64_t grouped_gradient_bytes = std::int64_t{512} << 10;
 };
 
-// Where the time of one call went (filled when RunOptions::profile is set). Phases A, B, C of the backward
-// pass are summed over threads; the rest is wall time.
-// Seconds of one call. loss_and_gradient runs each chunk forward then backward on one thread, so its forward and
+// Where the time of one call went, in seconds (filled when RunOptions::profile is set). loss_and_gradient runs each chunk forward then backward on one thread, so its forward and
 // backward are thread-seconds divided by the thread count (wall seconds when the chunks balance); forward() alone
 // reports wall seconds. transposes: the per-call preparation (weight transposes, dense-input drive, loss).
 struct PassTimings {
@@ -59,7 +57,7 @@ struct RecordRequest {
 };
 
 // Sizes of every buffer one call needs, computed from the shapes alone: build_context() allocates exactly these,
-// and predict() reports them before any allocation (the memory check of the TypeScript API).
+// and plan() reports them before any allocation (the memory check of the TypeScript API).
 struct WorkspacePlan {
   std::int64_t layer_cells = 0;      // sum over layers of B*T*H (pre-reset float or bfloat16, spike byte)
   bool compact = false;

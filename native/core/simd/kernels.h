@@ -120,11 +120,6 @@ SG_INLINE void add_row(float* __restrict y, const float* __restrict x, int n) {
   for (int i = 0; i < n; ++i) y[i] += x[i];
 }
 
-// y += a x: an analog input value times its weight row.
-SG_INLINE void add_scaled_row(float* __restrict y, const float* __restrict x, float a, int n) {
-  for (int i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
 // y += sum of the rows a[rows_a[i]] (i < count_a) and b[rows_b[i]] (i < count_b), rows of n floats at strides
 // stride_a / stride_b: a step's input events and recurrent spikes together. y is held in registers one block of
 // columns at a time while every row streams through, instead of being loaded and stored once per row.
