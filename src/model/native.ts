@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Batch, EventBatch } from './batch.js';
+import type { ReadoutReduction, ResetMode, SurrogateShape } from './config.js';
+import type { RegularizerConfig } from './regularizers.js';
 
 /** The plain options struct TypeScript hands to C++ (validated again there). */
 export interface NativeSpec {
@@ -14,17 +16,25 @@ export interface NativeSpec {
   outputs: number;
   layers: { size: number; recurrent: boolean; recurrentGradient: 'propagate' | 'detached' }[];
   neuron: { dt: number; tauMem: number; tauSyn: number; tauOut: number; threshold: number };
-  surrogate: { shape: string; scale: number; normalized: boolean };
-  reset: string;
-  readout: string;
+  surrogate: { shape: SurrogateShape; scale: number; normalized: boolean };
+  reset: ResetMode;
+  readout: ReadoutReduction;
 }
 
 export interface NativeRunOptions {
   threads?: number;
-  simd?: string;
+  simd?: 'auto' | 'avx512' | 'avx2' | 'generic';
   profile?: boolean;
   compact?: boolean;
-  regularizers?: { kind: string; power: number; strength: number; threshold: number; layer?: number }[];
+  regularizers?: RegularizerConfig[];
+}
+
+/** The scalars of each native optimizer kernel (native/core/optimizer_kernels.h), by kind. */
+export interface NativeOptimizerScalars {
+  adam: { beta1: number; beta2: number; eps: number; stepSize: number; sqrtC2: number };
+  adamax: { beta1: number; beta2: number; eps: number; stepSize: number };
+  sgd: { lr: number; momentum: number; nesterov: boolean; first: boolean };
+  smorms3: { lr: number; eps: number };
 }
 
 export interface NativeRecord {
@@ -120,7 +130,7 @@ export interface NativeAddon {
   NativeNetwork: new (spec: NativeSpec) => NativeNetwork;
   info(): NativeInfo;
   /** One optimizer update of one parameter array, in place (see native/core/optimizer_kernels.h). */
-  optimizerStep(kind: string, param: Float32Array, grad: Float32Array, slots: Float32Array[], scalars: Record<string, number | boolean>, threads: number): void;
+  optimizerStep<K extends keyof NativeOptimizerScalars>(kind: K, param: Float32Array, grad: Float32Array, slots: Float32Array[], scalars: NativeOptimizerScalars[K], threads: number): void;
   /** Coordinates [points][units] of points x [points][dim] on a random manifold. */
   evaluateManifold(manifold: NativeManifold, x: Float64Array, options: NativeRunOptions): Promise<Float64Array>;
 }

@@ -6,7 +6,7 @@
  * State is Float32Arrays per parameter plus a step count, all of it exportable for checkpoints so a resumed run
  * continues bit for bit.
  */
-import { loadNative } from '../../model/native.js';
+import { loadNative, type NativeOptimizerScalars } from '../../model/native.js';
 
 export interface OptimizerExecution {
   /** Run the update in the native addon (default) or in the TypeScript loop. Results are identical. */
@@ -43,7 +43,7 @@ export abstract class Optimizer {
   }
 
   /** The native kernel `kind` on one parameter with the given state slots. */
-  protected nativeStep(kind: string, p: Float32Array, g: Float32Array, slots: Float32Array[], scalars: Record<string, number | boolean>): void {
+  protected nativeStep<K extends keyof NativeOptimizerScalars>(kind: K, p: Float32Array, g: Float32Array, slots: Float32Array[], scalars: NativeOptimizerScalars[K]): void {
     loadNative().optimizerStep(kind, p, g, slots, scalars, this.threads);
   }
 
