@@ -74,7 +74,9 @@ describe('spikegrad report', () => {
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('superspike');
     expect(svg).toContain('constant (scale 0)');
-    expect(svg).toContain(`>${Number(cell.testAccuracyMean).toFixed(2)}<`); // a cell's label
+    expect(svg).toContain(`>${Number(cell.testAccuracyMean).toFixed(2)}`); // a cell's label
+    // The heat map says what it averages: seeds per cell, epochs, and the spread where there are several seeds.
+    expect(svg).toMatch(/mean( ± s\.d\.)? over \d+(-\d+)? seeds? per cell; \d+(\/\d+)* epochs; \d+ trials/);
     const png = readFileSync(path.join(tmp, 'out', 'shape-scale.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(readFileSync(path.join(tmp, 'out', 'trials.csv'), 'utf8').trim().split('\n')).toHaveLength(11);

@@ -21,14 +21,23 @@ export const shapeScaleHeatmap: FigureRecipe = {
       const s = stats(g.rows, testAccuracy);
       return { surrogate: g.key.surrogate, scale: g.key.scale, lr: g.key.lr, seeds: s.n, testAccuracyMean: s.mean, testAccuracySd: s.sd };
     });
+    const seeds = table.map((t) => t.seeds);
+    const epochs = [...new Set(rows.map((r) => r.config.epochs))].sort((a, b) => a - b);
+    const seedText = Math.min(...seeds) === Math.max(...seeds) ? `${seeds[0]} seed${seeds[0] > 1 ? 's' : ''} per cell` : `${Math.min(...seeds)}-${Math.max(...seeds)} seeds per cell`;
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Test accuracy over surrogate scale and learning rate', subtitle: `mean over seeds; ${rows.length} trials` },
+      title: {
+        text: 'Test accuracy over surrogate scale and learning rate',
+        subtitle: `mean${Math.max(...seeds) > 1 ? ' ± s.d.' : ''} over ${seedText}; ${epochs.join('/')} epochs; ${rows.length} trials`,
+      },
+      transform: [
+        { calculate: "format(datum.testAccuracyMean, '.2f') + (datum.seeds > 1 ? '\\n±' + format(datum.testAccuracySd, '.2f') : '')", as: 'label' },
+      ],
       data: { values: table },
       facet: { column: { field: 'surrogate', type: 'nominal', title: null, sort: ['superspike', 'sigmoid', 'esser'] } },
       spec: {
         width: { step: 44 },
-        height: { step: 30 },
+        height: { step: Math.max(...seeds) > 1 ? 38 : 30 },
         layer: [
           {
             mark: 'rect',
@@ -39,11 +48,11 @@ export const shapeScaleHeatmap: FigureRecipe = {
             },
           },
           {
-            mark: { type: 'text', fontSize: 10 },
+            mark: { type: 'text', fontSize: 10, lineBreak: '\n' },
             encoding: {
               x: { field: 'scale', type: 'ordinal' },
               y: { field: 'lr', type: 'ordinal', sort: 'descending' },
-              text: { field: 'testAccuracyMean', type: 'quantitative', format: '.2f' },
+              text: { field: 'label', type: 'nominal' },
               color: { condition: { test: 'datum.testAccuracyMean > 0.6', value: 'black' }, value: 'white' },
             },
           },
@@ -73,12 +82,14 @@ export const bestPerShape: FigureRecipe = {
       for (const r of best.rows) points.push({ surrogate: shape.key, seed: r.config.seed, testAccuracy: r.testAccuracy });
     }
     if (table.length === 0) return null;
-    const x = { field: 'surrogate', type: 'nominal', title: null, sort: table.map((t) => t.surrogate), axis: { labelAngle: -20 } };
+    const x = { field: 'surrogate', type: 'nominal', title: null, sort: table.map((t) => t.surrogate), axis: { labelAngle: 0 } };
+    const classes = rows[0].config.dataset.classes;
+    const chance = typeof classes === 'number' ? 1 / classes : 0.1;
     // Every layer names the y axis alike, or vega-lite joins the layers' titles ("test accuracy, testAccuracy").
     const y = { field: 'testAccuracy', type: 'quantitative', title: 'test accuracy' };
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Best test accuracy per surrogate shape', subtitle: 'best scale and learning rate by validation accuracy; bar: mean, line: +-1 s.d., dots: seeds' },
+      title: { text: 'Best test accuracy per surrogate shape', subtitle: `best scale and learning rate by validation accuracy; bar: mean, line: ±1 s.d., dots: seeds; dashed: chance (${(chance * 100).toFixed(0)} %)` },
       width: 60 * table.length,
       height: 220,
       data: { values: points },
@@ -86,6 +97,7 @@ export const bestPerShape: FigureRecipe = {
         { mark: { type: 'bar', color: '#9ecae1' }, encoding: { x, y: { ...y, aggregate: 'mean', scale: { domain: [0, 1] } } } },
         { mark: { type: 'errorbar', extent: 'stdev', color: 'black' }, encoding: { x, y } },
         { mark: { type: 'point', filled: true, color: '#08519c', size: 30 }, encoding: { x, y } },
+        { data: { values: [{ chance }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#a50f15' }, encoding: { y: { field: 'chance', type: 'quantitative' } } },
       ],
     } as unknown as TopLevelSpec;
     return { spec, table };
