@@ -88,10 +88,14 @@ describe('determinism', () => {
     }
   });
 
-  it('every SIMD level this CPU has gives the same spikes and gradients to float rounding', async () => {
+  it('every SIMD level this CPU has gives the same spikes and gradients to float rounding', async (context) => {
     const levels = ['generic', 'avx2', 'avx512'] as const;
     const best = nativeInfo().simdBest;
     const usable = levels.slice(0, levels.indexOf(best as (typeof levels)[number]) + 1);
+    if (usable.length < 2) {
+      context.skip(`this CPU runs only the ${best} level: there is nothing to compare it with`);
+      return;
+    }
     const batch = randomEventBatch(9, 20, 50, 40, 7, 0.08);
     const out = [];
     for (const simd of usable) {
