@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "pass_context.h"
+#include "readout_step.h"
 #include "simd/kernels.h"
 
 namespace spikegrad {
@@ -22,27 +23,8 @@ namespace spikegrad {
 // gY[r][c] += dL/dY[m] straight from the time reduction, for samples b0 .. b0+M-1 (m in 1..T).
 SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M, int m, float* __restrict gY) {
   const int C = ctx.outputs;
-  const float* dlogits = ctx.ws->dlogits.data() + static_cast<std::int64_t>(b0) * C;
-  switch (ctx.readout) {
-    case ReadoutReduction::Max: {
-      const std::int32_t* peak = ctx.ws->peak_step.data() + static_cast<std::int64_t>(b0) * C;
-      for (int i = 0; i < M * C; ++i) gY[i] += peak[i] == m ? dlogits[i] : 0.0f;
-      break;
-    }
-    case ReadoutReduction::Sum:
-      for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i];
-      break;
-    case ReadoutReduction::Mean: {
-      const float steps = static_cast<float>(ctx.steps);
-      for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i] / steps;
-      break;
-    }
-    case ReadoutReduction::Last:
-      if (m == ctx.steps) {
-        for (int i = 0; i < M * C; ++i) gY[i] += dlogits[i];
-      }
-      break;
-  }
+  add_reduction_gradient(ctx.readout, ctx.ws->dlogits.data() + static_cast<std::int64_t>(b0) * C,
+                         ctx.ws->peak_step.data() + static_cast<std::int64_t>(b0) * C, m, ctx.steps, M * C, gY);
 }
 
 template <class Isa, SurrogateShape Shape>

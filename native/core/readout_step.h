@@ -1,5 +1,6 @@
-// The readout's step and its running time reduction, shared by forward() and streaming inference so that both
-// compile the same operations (bit-identical results).
+// The readout's step, its time reduction and the reduction's derivative: a readout reduction is defined here and
+// nowhere else. forward(), streaming inference and the backward pass share these, so they compile the same
+// operations (bit-identical results). The loss on the reduced readout is readout_loss.h.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,30 @@ SG_INLINE void reduce_readout(ReadoutReduction reduction, float* __restrict redu
       break;
     case ReadoutReduction::Last:
       if (last) std::memcpy(reduced, Y, sizeof(float) * C);
+      break;
+  }
+}
+
+// gY[i] += dL/dY[m] for n values (samples x classes) from dL/dlogits through the reduction, at step m of T
+// (max: only at each class's peak step; sum: every step; mean: every step / T; last: only m == T).
+SG_INLINE void add_reduction_gradient(ReadoutReduction reduction, const float* __restrict dlogits, const std::int32_t* __restrict peak,
+                                      int m, int T, int n, float* __restrict gY) {
+  switch (reduction) {
+    case ReadoutReduction::Max:
+      for (int i = 0; i < n; ++i) gY[i] += peak[i] == m ? dlogits[i] : 0.0f;
+      break;
+    case ReadoutReduction::Sum:
+      for (int i = 0; i < n; ++i) gY[i] += dlogits[i];
+      break;
+    case ReadoutReduction::Mean: {
+      const float steps = static_cast<float>(T);
+      for (int i = 0; i < n; ++i) gY[i] += dlogits[i] / steps;
+      break;
+    }
+    case ReadoutReduction::Last:
+      if (m == T) {
+        for (int i = 0; i < n; ++i) gY[i] += dlogits[i];
+      }
       break;
   }
 }
