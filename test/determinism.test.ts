@@ -110,4 +110,11 @@ describe('determinism', () => {
       }
     }
   });
+
+  it('profile: true reports where the time of a call went', async () => {
+    const net = new Network({ ...config, surrogate: { shape: 'sigmoid', scale: 5 } }, { threads: 2 });
+    const r = await net.lossAndGradient(randomEventBatch(4, 128, 50, 40, 7, 0.08), { regularizers, profile: true });
+    expect(r.timings).toBeDefined();
+    for (const key of ['forward', 'backward', 'products', 'weightGradients', 'adjointSteps'] as const) expect(r.timings![key], key).toBeGreaterThan(0);
+  });
 });

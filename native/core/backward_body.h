@@ -168,7 +168,7 @@ constexpr int kMaxLayers = 64;
 
 template <class Isa>
 SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std::int32_t* ints,
-                              double* phase_seconds) {
+                              ThreadPhases* phases) {
   const int b0 = ctx.chunk_begin[p];
   const int M = ctx.chunk_begin[p + 1] - b0;
   const int T = ctx.steps;
@@ -201,10 +201,10 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
   add_readout_direct_gradient(ctx, b0, M, T, gY);
 
   double clock = ctx.profile ? monotonic_seconds() : 0.0;
-  auto lap = [&](int phase) {
+  auto lap = [&](double ThreadPhases::*phase) {
     if (!ctx.profile) return;
     const double now = monotonic_seconds();
-    phase_seconds[phase] += now - clock;
+    phases->*phase += now - clock;
     clock = now;
   };
   for (int n = T - 1; n >= 0; --n) {
@@ -243,7 +243,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       }
     }
 
-    lap(0);
+    lap(&ThreadPhases::products);
     // B. weight gradients from the events at step n and the adjoints at n+1. Layers whose gradients fit in L2
     // go sample by sample, one row per spike; the others with the chunk's spikes grouped by neuron.
     if (!tail) {
@@ -290,7 +290,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       }
     }
 
-    lap(1);
+    lap(&ThreadPhases::weight_gradients);
     // C. adjoints from n+1 to n.
     for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l], compact_row);
     const Decays& d = ctx.decays;
@@ -301,7 +301,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       gY[i] = d.out * gy;
     }
     if (n >= 1) add_readout_direct_gradient(ctx, b0, M, n, gY);
-    lap(2);
+    lap(&ThreadPhases::adjoint_steps);
   }
   if (ctx.dense_input) {
     // dL/dI[T] = 0: the last row of each sample.

@@ -638,11 +638,11 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
   float* scratch = ws_.scratch.data();
   std::int32_t* int_scratch = ws_.int_scratch.data();
   const std::int64_t sf = ws_.scratch_floats, si = ws_.int_scratch_ints;
-  std::vector<double> phases(static_cast<std::size_t>(options.threads) * 5, 0.0);
+  std::vector<ThreadPhases> phases(static_cast<std::size_t>(options.threads));
 #pragma omp parallel num_threads(options.threads)
   {
     const int t = thread_index();
-    double* mine = phases.data() + 5 * t;
+    ThreadPhases* mine = phases.data() + t;
 #pragma omp for schedule(dynamic, 1)
     for (int p = 0; p < P; ++p) {
       const double t0 = monotonic_seconds();
@@ -650,17 +650,17 @@ BatchResult Engine::loss_and_gradient(const InputBatch& batch, const std::vector
       chunk_loss_gradients(ctx, options, p);
       const double t1 = monotonic_seconds();
       fns.backward_chunk(ctx, p, scratch + t * sf, int_scratch + t * si, mine);
-      mine[3] += t1 - t0;
-      mine[4] += monotonic_seconds() - t1;
+      mine->forward += t1 - t0;
+      mine->backward += monotonic_seconds() - t1;
     }
   }
   lap();
   for (int t = 0; t < options.threads; ++t) {
-    result.timings.products += phases[5 * t];
-    result.timings.weight_gradients += phases[5 * t + 1];
-    result.timings.adjoint_steps += phases[5 * t + 2];
-    result.timings.forward += phases[5 * t + 3] / options.threads;
-    result.timings.backward += phases[5 * t + 4] / options.threads;
+    result.timings.products += phases[t].products;
+    result.timings.weight_gradients += phases[t].weight_gradients;
+    result.timings.adjoint_steps += phases[t].adjoint_steps;
+    result.timings.forward += phases[t].forward / options.threads;
+    result.timings.backward += phases[t].backward / options.threads;
   }
   {
     // Loss, predictions and counts of the whole batch; throws (before any gradient is written) if not finite.

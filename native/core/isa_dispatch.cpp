@@ -27,7 +27,7 @@ namespace {
   TARGET void simulate_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i) {              \
     simulate_chunk<ISA>(c, p, s, i);                                                                         \
   }                                                                                                          \
-  TARGET void backward_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i, double* t) {   \
+  TARGET void backward_chunk_##SUFFIX(const PassContext& c, int p, float* s, std::int32_t* i, ThreadPhases* t) {   \
     backward_chunk<ISA>(c, p, s, i, t);                                                                      \
   }                                                                                                          \
   TARGET void gemm_##SUFFIX(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, \

@@ -15,7 +15,7 @@ enum class IsaLevel : int { Generic = 0, Avx2 = 1, Avx512 = 2 };
 struct PassFunctions {
   void (*simulate_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch);
   void (*backward_chunk)(const PassContext&, int chunk, float* scratch, std::int32_t* int_scratch,
-                         double* phase_seconds);
+                         ThreadPhases* phases);
   // C[M x N] += A[M x K] B[K x N] (row-major), exposed for the kernel tests and the benchmark harness.
   void (*gemm_accumulate)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc);
   // C[M x N] += A^T B, A stored [K x M], B packed (pack_plain / store_packed_row).

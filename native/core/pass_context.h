@@ -12,6 +12,12 @@
 
 namespace spikegrad {
 
+// Thread-seconds one thread spent in the phases of a call (filled when profiling): the backward pass's dense
+// products, weight gradients and adjoint steps, and each chunk's forward and backward pass as a whole.
+struct ThreadPhases {
+  double products = 0, weight_gradients = 0, adjoint_steps = 0, forward = 0, backward = 0;
+};
+
 struct LayerView {
   int size = 0;
   int fan_in = 0;
