@@ -196,6 +196,14 @@ describe('file readers fed with mutated files', () => {
   });
 
   it('HDF5 (SHD layout): a mutated file is read or refused with an error naming it', async () => {
+    // Found by this property in CI: one flipped bit in a dataspace message made h5wasm throw HDF5's whole
+    // error stack from a metadata read; it now becomes one line naming the file.
+    const found = Uint8Array.from([...readFileSync(path.join(fixtures, 'shd', 'f32', 'shd_train.h5')), 0]);
+    found[1089374381 % found.length] ^= 1;
+    writeFileSync(path.join(tmp, 'shd_train.h5'), found);
+    await expect(readHeidelbergFile(path.join(tmp, 'shd_train.h5'), parseHeidelbergOptions({ path: tmp, inputs: 16, steps: 64, maxTime: 1, verify: false, validFraction: 0 }), 'shd')).rejects.toThrow(
+      new RegExp(`^${path.join(tmp, 'shd_train.h5').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read: [^\\n]*$`),
+    );
     const source = path.join(fixtures, 'shd', 'f32', 'shd_train.h5');
     const good = readFileSync(source);
     const options = parseHeidelbergOptions({ path: tmp, inputs: 16, steps: 64, maxTime: 1, verify: false, validFraction: 0 });

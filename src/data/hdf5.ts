@@ -41,6 +41,13 @@ function init(): Promise<void> {
   return ready;
 }
 
+/** An error from inside h5wasm as an Hdf5Error naming the file, with the most specific line of HDF5's stack. */
+export function asHdf5Error(file: string, err: unknown): Error {
+  if (err instanceof Hdf5Error || !(err instanceof Error)) return err as Error;
+  if (err.message.startsWith(`${file}:`)) return err;
+  return new Hdf5Error(file, `cannot read: ${hdf5Reason(err)}`);
+}
+
 /** The last, most specific line of an HDF5 error stack. */
 function hdf5Reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { parseWithSchema } from '../util/validate.js';
 import type { DatasetSplits, EventDataset } from './dataset.js';
 import { EventsBuilder } from './events-builder.js';
-import { datasetLength, forEachVlen, openHdf5, readPlain } from './hdf5.js';
+import { asHdf5Error, datasetLength, forEachVlen, openHdf5, readPlain } from './hdf5.js';
 import { holdOutGroups, holdOutRandom } from './splits.js';
 
 export type HeidelbergName = 'shd' | 'ssc';
@@ -191,6 +191,10 @@ export async function readHeidelbergFile(
     });
     const data = builder.build({ name, classes, inputs: o.inputs, steps: o.steps, classNames: names, withGroups: speakers !== undefined });
     return { data, report };
+  } catch (err) {
+    // A damaged file can fail inside any h5wasm call (metadata, shapes, keys): its HDF5 error stack becomes one
+    // line that names the file.
+    throw asHdf5Error(file, err);
   } finally {
     h5.close();
   }

@@ -19,7 +19,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { createHdf5, type Hdf5Tree, type Hdf5Value, isHdf5Value, openHdf5, readTree } from '../data/hdf5.js';
+import { asHdf5Error, createHdf5, type Hdf5Tree, type Hdf5Value, isHdf5Value, openHdf5, readTree } from '../data/hdf5.js';
 import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 
 /** A NIR file spikegrad cannot read or simulate exactly; the message names the file and the node. */
@@ -183,6 +183,8 @@ export async function readNir(file: string, options: NirImportOptions = {}): Pro
   let tree: Hdf5Tree;
   try {
     tree = readTree(h5, '/node');
+  } catch (err) {
+    throw asHdf5Error(file, err);
   } finally {
     h5.close();
   }
