@@ -63,3 +63,25 @@ export function numberFlag(name, fallback, args = process.argv.slice(2)) {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
+
+/**
+ * `callers` concurrent loops, each sending `requests` requests one after another through `serve(index)`: requests
+ * per second and the 50th and 99th latency percentiles in milliseconds.
+ */
+export async function concurrentLoad(callers, requests, serve) {
+  const latencies = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async (_, c) => {
+      for (let r = 0; r < requests; r++) {
+        const t = performance.now();
+        await serve(c * requests + r);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { requestsPerSecond: (callers * requests) / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+}

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Network, loadDataset } from '../dist/index.js';
-import { benchDir, busyFraction, machine, median, numberFlag, writeResult } from './common.mjs';
+import { benchDir, busyFraction, concurrentLoad, machine, median, numberFlag, writeResult } from './common.mjs';
 
 const flag = numberFlag;
 const connections = flag('connections', 20);
@@ -26,23 +26,11 @@ const bodies = Array.from({ length: test.size }, (_, i) =>
 const server = spawn(process.execPath, [path.join(benchDir, '..', 'examples', 'http-service.mjs'), model, '--steps', String(test.steps), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const base = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(JSON.parse(c.toString()).listening)));
 
-async function load() {
-  const latencies = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async (_, c) => {
-      for (let r = 0; r < requests; r++) {
-        const t = performance.now();
-        const res = await fetch(`${base}/predict`, { method: 'POST', body: bodies[(c * requests + r) % bodies.length] });
-        await res.json();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requestsPerSecond: (connections * requests) / seconds, p50Ms: latencies[Math.floor(0.5 * latencies.length)], p99Ms: latencies[Math.floor(0.99 * latencies.length)] };
-}
+const load = () =>
+  concurrentLoad(connections, requests, async (k) => {
+    const res = await fetch(`${base}/predict`, { method: 'POST', body: bodies[k % bodies.length] });
+    await res.json();
+  });
 
 try {
   await load();

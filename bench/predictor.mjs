@@ -4,7 +4,7 @@
 // medians over rounds. Writes bench/results/predictor.json.
 //   node bench/predictor.mjs [--callers 20] [--requests 50] [--rounds 3] [--max-batch 64] [--max-wait 1]
 import { Network, Predictor, loadDataset } from '../dist/index.js';
-import { busyFraction, machine, median, numberFlag, writeResult } from './common.mjs';
+import { busyFraction, concurrentLoad, machine, median, numberFlag, writeResult } from './common.mjs';
 
 const flag = numberFlag;
 const callers = flag('callers', 20);
@@ -23,23 +23,7 @@ const net = new Network({ inputs: 20, outputs: 10, layers: [{ size: 100 }], seed
 const single = (s) => ({ size: 1, steps: test.steps, offsets: Int32Array.from([0, s.times.length]), times: Int32Array.from(s.times), units: Int32Array.from(s.units) });
 
 /** Runs `callers` loops of `requests` requests each; returns requests per second and latency percentiles (ms). */
-async function load(serve) {
-  const latencies = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: callers }, async (_, c) => {
-      for (let r = 0; r < requests; r++) {
-        const t = performance.now();
-        await serve(samples[(c * requests + r) % samples.length]);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { requestsPerSecond: (callers * requests) / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
+const load = (serve) => concurrentLoad(callers, requests, (k) => serve(samples[k % samples.length]));
 
 const direct = (s) => net.predict(single(s));
 const predictor = new Predictor(net, { steps: test.steps, maxBatch, maxWaitMs });

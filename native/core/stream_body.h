@@ -40,7 +40,7 @@ SG_INLINE void stream_steps(const StreamContext& c) {
   std::vector<std::vector<std::uint8_t>> spikes(depth);
   for (int l = 0; l < depth; ++l) spikes[l].assign(static_cast<std::size_t>(spec.layers[l].size) + 64, 0);
   AlignedVector<float> pre(static_cast<std::size_t>(round_to_line(widest)));
-  AlignedVector<float> counts(static_cast<std::size_t>(round_to_line(widest)));
+  AlignedVector<float> counts(static_cast<std::size_t>(round_to_line(widest)));  // lif_step's counts: unused here
   std::vector<std::int32_t> in_rows(static_cast<std::size_t>(std::max(widest, spec.inputs)) + 64);
   std::vector<std::int32_t> rec_rows(static_cast<std::size_t>(widest) + 64);
   constexpr int kNarrow = Isa::W == 4 ? 4 : 8;
@@ -62,7 +62,6 @@ SG_INLINE void stream_steps(const StreamContext& c) {
         float* cur = c.state->current[l] + static_cast<std::int64_t>(b) * H;
         float* mem = c.state->membrane[l] + static_cast<std::int64_t>(b) * H;
         if (rec && rec->membrane[l]) std::memcpy(rec->membrane[l] + (static_cast<std::int64_t>(b) * k + n) * H, mem, sizeof(float) * H);
-        std::fill(counts.begin(), counts.begin() + H, 0.0f);
         lif_step<Isa>(mem, cur, pre.data(), spikes[l].data(), counts.data(), H, c.decays, threshold, false);
         if (rec && rec->spikes[l]) std::memcpy(rec->spikes[l] + (static_cast<std::int64_t>(b) * k + n) * H, spikes[l].data(), H);
         const std::int32_t* rows;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { loadDataset } from '../data/registry.js';
-import { readCheckpoint } from '../io/checkpoint.js';
+import { keptParameters, readCheckpoint } from '../io/checkpoint.js';
 import { Network } from '../model/network.js';
 import { evaluate, type SplitMetrics } from '../train/metrics.js';
 import { ensureWritableDir, RESULTS_FILE } from '../train/run.js';
@@ -30,7 +30,7 @@ export function registerEval(program: Command): void {
       const data = await loadDataset(ckpt.config.dataset, { cacheDir: flags.cacheDir, log: (m) => process.stderr.write(`${m}\n`) });
       const net = new Network(ckpt.network, { threads: flags.threads ?? ckpt.config.threads, memory: ckpt.config.memory });
       // A finished run's parameters are its best weights; an interrupted run's best are kept separately.
-      net.setParameters(ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters));
+      net.setParameters(keptParameters(ckpt));
       const splits = flags.split === 'all' ? (['train', 'valid', 'test'] as const) : [flags.split as 'train' | 'valid' | 'test'];
       const started = performance.now();
       const metrics: Partial<Record<'train' | 'valid' | 'test', SplitMetrics>> = {};

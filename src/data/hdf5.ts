@@ -88,14 +88,18 @@ export async function openHdf5(path: string): Promise<H5File> {
   }
 }
 
-/** The dataset at `name`, or an error saying what is missing. */
-export function requireDataset(file: H5File, name: string): Dataset {
-  let node: unknown;
+/** The group or dataset at `name`; an HDF5 failure becomes an Hdf5Error naming the file and the path. */
+function getNode(file: H5File, name: string): unknown {
   try {
-    node = file.get(name);
+    return file.get(name);
   } catch (err) {
     throw new Hdf5Error(file.filename, `cannot read ${name}: ${hdf5Reason(err)}`);
   }
+}
+
+/** The dataset at `name`, or an error saying what is missing. */
+export function requireDataset(file: H5File, name: string): Dataset {
+  const node = getNode(file, name);
   if (!(node instanceof h5().Dataset)) throw new Hdf5Error(file.filename, `expected a dataset at ${name}`);
   return node;
 }
@@ -249,18 +253,17 @@ export function isHdf5Value(node: Hdf5Tree | Hdf5Value): node is Hdf5Value {
 
 /** Reads the group at `name` and everything below it. */
 export function readTree(file: H5File, name = '/'): Hdf5Tree {
-  let node: unknown;
-  try {
-    node = file.get(name);
-  } catch (err) {
-    throw new Hdf5Error(file.filename, `cannot read ${name}: ${hdf5Reason(err)}`);
-  }
+  const node = getNode(file, name);
   if (!(node instanceof h5().Group)) throw new Hdf5Error(file.filename, `expected a group at ${name}`);
+  return groupTree(file, node, name);
+}
+
+function groupTree(file: H5File, group: { keys(): string[] }, name: string): Hdf5Tree {
   const out: Hdf5Tree = {};
-  for (const key of node.keys()) {
+  for (const key of group.keys()) {
     const child = `${name === '/' ? '' : name}/${key}`;
-    const item = file.get(child);
-    if (item instanceof h5().Group) out[key] = readTree(file, child);
+    const item = getNode(file, child);
+    if (item instanceof h5().Group) out[key] = groupTree(file, item, child);
     else if (item instanceof h5().Dataset) out[key] = { shape: (item.shape ?? []) as number[], value: readPlain(file, child) };
   }
   return out;

@@ -47,6 +47,12 @@ interface TensorEntry {
 }
 
 /** A checkpoint that cannot be read or trusted; the message names the file and what is wrong. */
+/** The weights a run kept: a finished run's parameters are its best ones; an interrupted run keeps its best apart. */
+export function keptParameters(ckpt: Checkpoint): Record<string, Float32Array> {
+  return ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters);
+}
+
+/** A checkpoint that cannot be read or trusted; the message names the file and what is wrong. */
 export class CheckpointError extends Error {
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);

@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 import { ConfigError } from '../util/errors.js';
-import { readCheckpoint } from './checkpoint.js';
+import { keptParameters, readCheckpoint } from './checkpoint.js';
 import { type NirImportOptions, readNir, writeNir } from './nir.js';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.js';
 
@@ -49,7 +49,7 @@ export async function readModel(file: string, options: NirImportOptions = {}): P
   if (ext === '.nir') return readNir(file, options);
   if (ext === '.sgck') {
     const ckpt = readCheckpoint(file);
-    return { config: ckpt.network, parameters: ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters) };
+    return { config: ckpt.network, parameters: keptParameters(ckpt) };
   }
   const { tensors, metadata } = readSafetensors(file);
   const raw = metadata['spikegrad.network'];

@@ -11,7 +11,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import { makeBatch } from '../data/batches.js';
 import { loadDataset } from '../data/registry.js';
-import { readCheckpoint } from '../io/checkpoint.js';
+import { keptParameters, readCheckpoint } from '../io/checkpoint.js';
 import { isAnalogBatch } from '../model/batch.js';
 import { Network } from '../model/network.js';
 import { CHECKPOINT_FILE } from '../train/run.js';
@@ -88,8 +88,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
       for (let e = batch.offsets[0]; e < batch.offsets[1]; e++) inputs.push({ trial: 'input', phase: 'input', step: batch.times[e], neuron: batch.units[e] });
     }
     let neurons = data.splits.test.inputs;
-    // A finished run's parameters are its kept (best) weights; an interrupted run keeps its best separately.
-    const trained = ckpt.finished ? ckpt.parameters : (ckpt.state.bestParameters ?? ckpt.parameters);
+    const trained = keptParameters(ckpt);
     for (const phase of ['before training', 'after training']) {
       if (phase === 'after training') net.setParameters(trained);
       const drawn = await spikeRaster(net, batch, 'hidden', phase);

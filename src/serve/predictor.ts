@@ -5,6 +5,7 @@
  * batch pays it once and uses both cores. Results equal `net.predict` on each sample alone, bit for bit (samples
  * of a batch never interact).
  */
+import { eventBatchFromLists } from '../model/batch.js';
 import type { Network } from '../model/network.js';
 import { ConfigError } from '../util/errors.js';
 
@@ -156,19 +157,6 @@ function batchOf(samples: PredictorSample[], steps: number, analog: boolean) {
     samples.forEach((s, i) => values.set((s as { values: ArrayLike<number> }).values, i * per));
     return { size: samples.length, steps, values };
   }
-  const offsets = new Int32Array(samples.length + 1);
-  let total = 0;
-  samples.forEach((s, i) => {
-    total += 'times' in s ? s.times.length : 0;
-    offsets[i + 1] = total;
-  });
-  const times = new Int32Array(total);
-  const units = new Int32Array(total);
-  samples.forEach((s, i) => {
-    if ('times' in s) {
-      times.set(s.times, offsets[i]);
-      units.set(s.units, offsets[i]);
-    }
-  });
-  return { size: samples.length, steps, offsets, times, units };
+  // Checked already (sorted, in range), so the sorting eventBatchFromLists does changes nothing.
+  return eventBatchFromLists(samples as { times: ArrayLike<number>; units: ArrayLike<number> }[], steps);
 }
