@@ -1,7 +1,9 @@
-// spikegrad's benchmark harness (issue 6): named configs, 1 and 2 threads, median of repeats after warm-up, each
-// config in a fresh process so its peak RSS is its own; optionally the PyTorch peer side by side in the same run
-// and OpenBLAS sgemm on the dense shapes. Prints a table and writes bench/results/<name>.json.
-//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers] [--python PATH] [--out name] [--dir results-dir]
+// spikegrad's benchmark harness (issue 6, issue 18): named configs, 1 and 2 threads, median of repeats after warm-up,
+// each config in a fresh process so its peak RSS is its own; optionally Python peers side by side in the same run
+// (plain PyTorch, snnTorch, Norse, SpikingJelly: bench/peers/) and OpenBLAS sgemm on the dense shapes. Prints a table
+// and writes bench/results/<name>.json.
+//   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers [torch,snntorch,norse,spikingjelly]]
+//                      [--python PATH] [--pythonpath DIR:DIR] [--out name] [--dir results-dir]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +11,7 @@ import path from 'node:path';
 
 import { benchDir, busyFraction, machine, writeResult } from './common.mjs';
 import { CONFIGS, DEFAULT_SET } from './configs.mjs';
+import { PEERS, blasWarning, peerAvailability, peerEnv, runPeerScript } from './peers.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -18,15 +21,25 @@ const flag = (name, fallback) => {
 const configs = flag('configs', DEFAULT_SET.join(',')).split(',');
 const threadList = flag('threads', '1,2').split(',').map(Number);
 const repeats = Number(flag('repeats', '7'));
-const withPeers = args.includes('--peers');
-// spikegrad and the peer run alternately in this many rounds; each side's figures are medians over rounds, so a
-// drift in machine speed (this machine is shared) affects both sides alike.
+// --peers alone means every peer; --peers a,b names them.
+const peersAt = args.indexOf('--peers');
+const peersValue = peersAt >= 0 && args[peersAt + 1] && !args[peersAt + 1].startsWith('--') ? args[peersAt + 1] : undefined;
+const peerNames = peersAt < 0 ? [] : peersValue ? peersValue.split(',') : Object.keys(PEERS);
+const withPeers = peerNames.length > 0;
+// spikegrad and the peers run alternately in this many rounds; each side's figures are medians over rounds, so a
+// drift in machine speed (this machine is shared) affects every side alike.
 const rounds = Number(flag('rounds', withPeers ? '3' : '1'));
 const outName = flag('out', withPeers ? 'peers' : 'spikegrad');
 const resultsDir = flag('dir', undefined);
 for (const c of configs) {
   if (!CONFIGS[c]) {
     console.error(`--configs: unknown config "${c}"; expected one of ${Object.keys(CONFIGS).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const name of peerNames) {
+  if (!PEERS[name]) {
+    console.error(`--peers: unknown peer "${name}"; expected some of ${Object.keys(PEERS).join(', ')}`);
     process.exit(2);
   }
 }
@@ -37,19 +50,14 @@ for (const [name, value] of [['threads', threadList], ['repeats', [repeats]], ['
   }
 }
 
-// The interpreter of the peers: any Python that can import torch (a virtualenv, a conda env).
+// The interpreter of the peers: any Python that can import torch (a virtualenv, a conda env); --pythonpath adds the
+// checkouts of the frameworks (none of them is in Debian).
 const PYTHON = flag('python', '/usr/bin/python3');
+const PYTHONPATH = flag('pythonpath', undefined);
 if (withPeers && !existsSync(PYTHON)) {
   console.error(`--python: ${PYTHON} does not exist; give the path of a Python interpreter that can import torch`);
   process.exit(2);
 }
-const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-const torchAvailable = () => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const peerEnv = (threads) => ({
-  ...process.env,
-  OMP_NUM_THREADS: String(threads),
-  ...(existsSync(OPENBLAS) ? { LD_LIBRARY_PATH: OPENBLAS } : {}),
-});
 
 function runSpikegrad(cfg, threads, dumpDir) {
   const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats), '2', ...(dumpDir ? [dumpDir] : [])], {
@@ -66,57 +74,68 @@ function medianRun(runs) {
   return { ...sorted[(sorted.length - 1) >> 1], rounds: runs.map((r) => r.medianSeconds) };
 }
 
-function runPeer(cfg, threads, sharedDir) {
-  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'torch_snn.py'), '--config', JSON.stringify(cfg), '--threads', String(threads), '--repeats', String(Math.min(repeats, 5)), ...(sharedDir ? ['--shared', sharedDir] : [])], {
-    encoding: 'utf8',
-    env: peerEnv(threads),
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').pop() };
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+function runPeer(name, cfg, threads, sharedDir) {
+  return runPeerScript(PYTHON, PYTHONPATH, name, ['--config', JSON.stringify(cfg), '--threads', String(threads), '--repeats', String(Math.min(repeats, 5)), ...(sharedDir ? ['--shared', sharedDir] : [])], threads);
 }
 
 function sgemm(shapes, threads) {
-  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'sgemm.py'), JSON.stringify(shapes), String(threads)], { encoding: 'utf8', env: peerEnv(threads) });
+  const r = spawnSync(PYTHON, [path.join(benchDir, 'peers', 'sgemm.py'), JSON.stringify(shapes), String(threads)], { encoding: 'utf8', env: peerEnv(threads, PYTHONPATH) });
   return r.status === 0 ? JSON.parse(r.stdout) : null;
 }
 
-const hasTorch = withPeers && torchAvailable();
-if (withPeers && !hasTorch) console.log(`PyTorch peer skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch, or --python PATH of an interpreter that can)`);
+const available = [];
+for (const name of peerNames) {
+  const why = peerAvailability(PYTHON, PYTHONPATH, name);
+  if (why) console.log(`${PEERS[name].label} peer skipped: ${why}`);
+  else available.push(name);
+}
+const hasTorch = available.length > 0;
+if (hasTorch && blasWarning()) console.log(`warning: ${blasWarning()}`);
 const busy = await busyFraction(1000);
 const m = { ...machine(), busyBefore: busy };
 console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; CPUs busy ${(100 * busy).toFixed(0)} % before the run${busy > 0.15 ? ' (NOT idle: another process is using the CPU, timings are pessimistic)' : ''}`);
 
 const rows = [];
+const ms = (s) => (s * 1000).toFixed(s < 1 ? 1 : 0).padStart(8);
 for (const name of configs) {
   const cfg = CONFIGS[name];
   for (const threads of threadList) {
     const shared = hasTorch ? mkdtempSync(path.join(os.tmpdir(), 'spikegrad-bench-')) : undefined;
     const oursRuns = [];
-    const peerRuns = [];
+    const peerRuns = Object.fromEntries(available.map((p) => [p, []]));
     for (let round = 0; round < rounds; round++) {
       oursRuns.push(runSpikegrad(cfg, threads, shared));
-      if (hasTorch && !name.startsWith('onm-16384')) peerRuns.push(runPeer(cfg, threads, shared));
+      if (name.startsWith('onm-16384')) continue;
+      for (const p of available) peerRuns[p].push(runPeer(p, cfg, threads, shared));
     }
     if (shared) rmSync(shared, { recursive: true, force: true });
     const ours = medianRun(oursRuns);
-    const peer = peerRuns.length > 0 ? (peerRuns.some((r) => r.error) ? peerRuns.find((r) => r.error) : medianRun(peerRuns)) : null;
+    const peers = {};
+    for (const [p, runs] of Object.entries(peerRuns)) {
+      if (runs.length === 0) continue;
+      const failed = runs.find((r) => r.error);
+      const peer = failed ?? medianRun(runs);
+      peers[p] = failed ? peer : { ...peer, ratio: peer.medianSeconds / ours.medianSeconds, rssRatio: ours.peakRssBytes / peer.peakRssBytes };
+    }
     // The recurrent backward product: per core GFLOP/s over the thread-seconds of the product phase.
     const productFlops = cfg.recurrent ? cfg.hidden.reduce((s, h) => s + 2 * cfg.batch * cfg.steps * h * h, 0) : 0;
     const productGflopsPerCore = ours.timings && ours.timings.products > 0 && productFlops > 0 ? productFlops / ours.timings.products / 1e9 : null;
-    const row = { config: name, threads, spikegrad: ours, peer, ratio: peer && !peer.error ? peer.medianSeconds / ours.medianSeconds : null, rssRatio: peer && !peer.error ? ours.peakRssBytes / peer.peakRssBytes : null, productGflopsPerCore };
+    // `peer`, `ratio`, `rssRatio`: the plain-PyTorch peer, as in the result files of earlier runs.
+    const torchPeer = peers.torch ?? null;
+    const row = { config: name, threads, spikegrad: ours, peers, peer: torchPeer, ratio: torchPeer?.ratio ?? null, rssRatio: torchPeer?.rssRatio ?? null, productGflopsPerCore };
     rows.push(row);
-    const ms = (s) => (s * 1000).toFixed(s < 1 ? 1 : 0).padStart(8);
     console.log(
       `${name.padEnd(10)} ${String(threads).padStart(2)} thr  spikegrad ${ms(ours.medianSeconds)} ms (min ${ms(ours.minSeconds)})  ${Math.round(ours.samplesPerSecond).toString().padStart(7)} samples/s  ` +
         `rate ${ours.hiddenRate.toFixed(3)}  RSS ${(ours.peakRssBytes / 2 ** 20).toFixed(0).padStart(5)} MB` +
-        (productGflopsPerCore ? `  recurrent product ${productGflopsPerCore.toFixed(1)} GFLOP/s/core` : '') +
-        (peer && !peer.error
-          ? `  | torch ${ms(peer.medianSeconds)} ms  rate ${peer.hiddenRate.toFixed(3)}  RSS ${(peer.peakRssBytes / 2 ** 20).toFixed(0)} MB  => ${row.ratio.toFixed(1)}x faster, ${(row.rssRatio * 100).toFixed(0)} % RSS`
-          : peer?.error
-            ? `  | torch failed: ${peer.error}`
-            : ''),
+        (productGflopsPerCore ? `  recurrent product ${productGflopsPerCore.toFixed(1)} GFLOP/s/core` : ''),
     );
+    for (const [p, peer] of Object.entries(peers)) {
+      console.log(
+        peer.error
+          ? `${''.padEnd(18)}| ${PEERS[p].label} failed: ${peer.error}`
+          : `${''.padEnd(18)}| ${PEERS[p].label.padEnd(12)} ${ms(peer.medianSeconds)} ms  rate ${peer.hiddenRate.toFixed(3)}  RSS ${(peer.peakRssBytes / 2 ** 20).toFixed(0).padStart(5)} MB  => spikegrad ${peer.ratio.toFixed(1)}x faster, ${(peer.rssRatio * 100).toFixed(0)} % RSS`,
+      );
+    }
   }
 }
 

@@ -42,6 +42,22 @@ describe('spikegrad bench', () => {
     const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', '1', '--repeats', '1', '--rounds', '1', '--peers', '--python', '/bin/false', '--dir', tmp, '--out', 'nopeer'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/PyTorch peer skipped: \/bin\/false cannot import torch/);
+    expect(r.stdout).toMatch(/snnTorch peer skipped: \/bin\/false cannot import the snnTorch adapter/);
+  });
+
+  it('rejects an unknown peer by name', () => {
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--peers', 'torch,brian', '--dir', tmp], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--peers: unknown peer "brian"; expected some of torch, snntorch, norse, spikingjelly/);
+  });
+
+  it('ships peer adapters that Python can compile', () => {
+    // The adapters run only where torch and the frameworks import (bench/README.md); this catches a broken file
+    // everywhere. Compiled into a scratch prefix, so the package's bench/ directory stays clean.
+    const peers = path.join(root, 'bench', 'peers');
+    const files = ['peer_common.py', 'torch_snn.py', 'snntorch_snn.py', 'norse_snn.py', 'spikingjelly_snn.py'].map((f) => path.join(peers, f));
+    const r = spawnSync('python3', ['-c', 'import sys, py_compile\nfor f in sys.argv[2:]: py_compile.compile(f, cfile=sys.argv[1] + "/" + f.split("/")[-1] + "c", doraise=True)', tmp, ...files], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it('rejects a non-integer thread count', () => {

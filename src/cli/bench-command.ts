@@ -14,8 +14,9 @@ interface BenchOptions {
   threads: string;
   repeats: string;
   rounds?: string;
-  peers?: boolean;
+  peers?: boolean | string;
   python?: string;
+  pythonpath?: string;
   out?: string;
   dir: string;
 }
@@ -23,13 +24,14 @@ interface BenchOptions {
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('time training iterations on the benchmark configs (and the PyTorch peer side by side with --peers)')
+    .description('time training iterations on the benchmark configs (and Python peers side by side with --peers)')
     .option('--configs <names>', 'comma-separated configs: shd, shd-dense, randman, fmnist, large, onm-512 ... onm-16384')
     .option('--threads <list>', 'thread counts to run, comma-separated', '1,2')
     .option('--repeats <n>', 'timed iterations per run (after 2 warm-up iterations)', '7')
     .option('--rounds <n>', 'alternating rounds of spikegrad and the peer; figures are medians over rounds')
-    .option('--peers', 'run the PyTorch peer (Debian python3-torch) on the same weights and input')
+    .option('--peers [names]', 'run Python peers on the same weights and input: torch, snntorch, norse, spikingjelly (default: all that import)')
     .option('--python <path>', 'the Python interpreter of the peers (default /usr/bin/python3)')
+    .option('--pythonpath <dirs>', 'colon-separated checkouts of the frameworks for the peers (none is in Debian)')
     .option('--out <name>', 'result file name without .json')
     .option('--dir <dir>', 'directory for the JSON result', 'bench-results')
     .action(async (options: BenchOptions) => {
@@ -38,8 +40,9 @@ export function registerBench(program: Command): void {
       if (options.configs) args.push('--configs', options.configs);
       if (options.rounds) args.push('--rounds', options.rounds);
       if (options.out) args.push('--out', options.out);
-      if (options.peers) args.push('--peers');
+      if (options.peers) args.push('--peers', ...(typeof options.peers === 'string' ? [options.peers] : []));
       if (options.python) args.push('--python', options.python);
+      if (options.pythonpath) args.push('--pythonpath', options.pythonpath);
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(process.execPath, args, { stdio: 'inherit' });
         child.on('error', reject);
