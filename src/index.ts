@@ -64,7 +64,14 @@ export { addWeightDecay, clipByGlobalNorm, globalNorm } from './train/gradient-t
 export { evaluate, SplitAccumulator } from './train/metrics.js';
 export type { SplitMetrics } from './train/metrics.js';
 export { Trainer, TrainingDiverged } from './train/trainer.js';
-export type { BatchProgress, EpochRecord, TrainerHooks, TrainerState } from './train/trainer.js';
+export type { BatchProgress, EpochRecord, TrainerHooks, TrainerOptions, TrainerState } from './train/trainer.js';
+
+// Data-parallel training (issue 17): a communicator, and the sharded batch and evaluation built on it.
+export { checkRanksAgree, DistributedError, parameterHash, shardRange } from './distributed/communicator.js';
+export type { Communicator } from './distributed/communicator.js';
+export { shardedEvaluate, shardedGradient } from './distributed/data-parallel.js';
+export { MpiCommunicator, MpiUnavailableError } from './distributed/mpi.js';
+export type { MpiOptions } from './distributed/mpi.js';
 export { parseTrainConfig, TrainConfigSchema, PAPER_REGULARIZERS } from './train/train-config.js';
 export type { TrainConfig, TrainConfigInput } from './train/train-config.js';
 export { runTraining, resolveNetwork, inputRate, CHECKPOINT_FILE, METRICS_FILE, RESULTS_FILE } from './train/run.js';

@@ -43,6 +43,52 @@ export class SplitAccumulator {
     });
   }
 
+  /** A rank with no samples in a distributed batch: adds nothing, but has the layers' count arrays. */
+  addEmpty(layerSizes: readonly number[]): void {
+    this.counts ??= layerSizes.map((n) => new Float64Array(n));
+  }
+
+  /** The sums as one array (for adding up the ranks of a distributed run): samples, loss, cross entropy, regularization, correct, counts. */
+  toArray(): Float64Array {
+    const counts = this.counts ?? [];
+    const out = new Float64Array(5 + counts.reduce((n, c) => n + c.length, 0));
+    out.set([this.samples, this.loss, this.crossEntropy, this.regularization, this.correct]);
+    let at = 5;
+    for (const c of counts) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  /** The inverse of toArray, for the same layer sizes. */
+  static fromArray(values: Float64Array, layerSizes: readonly number[]): SplitAccumulator {
+    const acc = new SplitAccumulator();
+    [acc.samples, acc.loss, acc.crossEntropy, acc.regularization, acc.correct] = values.subarray(0, 5);
+    let at = 5;
+    acc.counts = layerSizes.map((n) => {
+      const c = values.slice(at, at + n);
+      at += n;
+      return c;
+    });
+    return acc;
+  }
+
+  /** The accumulated samples as one batch's summary (means, correct, spike counts summed over the samples). */
+  summary(): BatchSummary & { loss: number; accuracy: number } {
+    const n = Math.max(1, this.samples);
+    return {
+      loss: this.loss / n,
+      crossEntropy: this.crossEntropy / n,
+      regularization: this.regularization / n,
+      correct: this.correct,
+      accuracy: this.correct / n,
+      predictions: new Int32Array(0),
+      logits: new Float32Array(0),
+      spikeCounts: (this.counts ?? []).map((c) => Float32Array.from(c)),
+    };
+  }
+
   result(): SplitMetrics {
     const n = Math.max(1, this.samples);
     const counts = this.counts ?? [];

@@ -19,7 +19,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { ConfigError } from '../util/errors.js';
 import { availableMemory, MemoryLimitError } from '../util/memory.js';
 import { stableStringify } from '../util/stable-json.js';
-import { evaluate, type SplitMetrics } from './metrics.js';
+import type { Communicator } from '../distributed/communicator.js';
+import type { SplitMetrics } from './metrics.js';
 import { parseTrainConfig, type TrainConfig } from './train-config.js';
 import { type BatchProgress, type EpochRecord, Trainer, TrainingDiverged } from './trainer.js';
 
@@ -47,6 +48,11 @@ export interface RunOptions {
   onEpoch?: (record: EpochRecord) => void;
   /** The run is about to train: its resolved config (every default filled in). */
   onStart?: (config: TrainConfig) => void;
+  /**
+   * Train data-parallel with the other ranks of this communicator (every rank calls runTraining with the same
+   * config and `out`); rank 0 alone writes the checkpoint, metrics and results, every rank returns the results.
+   */
+  distributed?: Communicator;
 }
 
 /**
@@ -193,7 +199,10 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
       ]);
     }
   }
-  ensureWritableDir(options.out);
+  const comm = options.distributed;
+  // Rank 0 alone writes; the other ranks read the same directory (a shared file system) to resume.
+  const writer = !comm || comm.rank === 0;
+  if (writer) ensureWritableDir(options.out);
 
   const data = await loadDataset(config.dataset, { cacheDir: options.cacheDir, cache: options.cache, threads: options.threads ?? config.threads, log });
   checkSplits(data);
@@ -203,7 +212,7 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   if (resumeFrom) net.setParameters(resumeFrom.parameters);
   checkRunMemory(net, config, data.splits);
 
-  if (!resumeFrom) {
+  if (!resumeFrom && writer) {
     // A new run replaces whatever the directory held (--force) only now that it is about to train: a run refused
     // above leaves the old one whole, and one that fails from here on is never mixed with the old one's files.
     for (const file of [RESULTS_FILE, CHECKPOINT_FILE, METRICS_FILE]) rmSync(path.join(options.out, file), { force: true });
@@ -211,7 +220,9 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   options.onStart?.(config);
   const metricsFile = path.join(options.out, METRICS_FILE);
   // The metrics log always equals the checkpoint's history, so a killed run's partial epoch leaves no line behind.
-  const writeMetrics = (history: EpochRecord[]) => writeFileAtomic(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const writeMetrics = (history: EpochRecord[]) => {
+    if (writer) writeFileAtomic(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  };
   writeMetrics(resumeFrom?.state.history ?? []);
 
   const checkpoint = (state: Checkpoint['state'], finished: boolean): Checkpoint => ({
@@ -232,12 +243,13 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
     {
       onBatch: options.onBatch,
       onEpoch: (record, state) => {
-        writeCheckpoint(checkpointFile, checkpoint(state, false));
+        if (writer) writeCheckpoint(checkpointFile, checkpoint(state, false));
         writeMetrics(state.history);
         options.onEpoch?.(record);
       },
     },
     resumeFrom?.state,
+    comm ? { distributed: comm } : {},
   );
   let state;
   try {
@@ -251,7 +263,7 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   }
 
   const evalStart = performance.now();
-  const e = (d: EventDataset) => evaluate(net, d, config.evalBatchSize, config.regularizers);
+  const e = (d: EventDataset) => trainer.evaluate(d);
   const results: RunResults = {
     config,
     network: networkConfig,
@@ -268,8 +280,10 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
     wallSeconds: state.history.reduce((s, r) => s + r.seconds, 0) + (performance.now() - evalStart) / 1000,
     history: state.history,
   };
-  writeCheckpoint(checkpointFile, checkpoint(state, true));
-  writeFileAtomic(path.join(options.out, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
+  if (writer) {
+    writeCheckpoint(checkpointFile, checkpoint(state, true));
+    writeFileAtomic(path.join(options.out, RESULTS_FILE), `${JSON.stringify(results, null, 2)}\n`);
+  }
   await net.dispose();
   return results;
 }

@@ -2,10 +2,13 @@
  * The training loop: seeded shuffled batches, loss and gradients from the engine, gradient decay and clipping, an
  * optimizer step, validation after every epoch, the best-on-validation weights kept, optional early stopping.
  * Every step is deterministic given the config, so a run resumed from an epoch checkpoint ends bit-identical to
- * an uninterrupted one.
+ * an uninterrupted one. With a Communicator (`distributed`), the ranks split every batch and every evaluation
+ * between them and step with the same summed gradient (distributed/data-parallel.ts).
  */
-import { batchCount, epochBatches } from '../data/batches.js';
+import { batchCount, epochOrder, makeBatch } from '../data/batches.js';
 import type { EventDataset } from '../data/dataset.js';
+import { checkRanksAgree, type Communicator } from '../distributed/communicator.js';
+import { shardedEvaluate, shardedGradient } from '../distributed/data-parallel.js';
 import type { Network } from '../model/network.js';
 import { addWeightDecay, clipByGlobalNorm, firstNonFinite } from './gradient-tools.js';
 import { evaluate, SplitAccumulator, type SplitMetrics } from './metrics.js';
@@ -57,6 +60,14 @@ export interface TrainerHooks {
   onEpoch?: (record: EpochRecord, state: TrainerState) => void | Promise<void>;
 }
 
+/** Options of a Trainer beyond its config. */
+export interface TrainerOptions {
+  /** Train data-parallel with the other ranks of this communicator (e.g. new MpiCommunicator()). */
+  distributed?: Communicator;
+  /** With `distributed`: check that every rank holds the same parameters after every this many epochs (default 1). */
+  checkEvery?: number;
+}
+
 /** Training stopped because the loss, a gradient or a weight became NaN or infinite. */
 export class TrainingDiverged extends Error {
   constructor(
@@ -83,6 +94,7 @@ export class Trainer {
     readonly config: TrainConfig,
     private readonly hooks: TrainerHooks = {},
     resume?: TrainerState,
+    private readonly options: TrainerOptions = {},
   ) {
     this.optimizer = createOptimizer(config.optimizer, net.parameters, { threads: net.threads });
     this.state = resume ?? { epoch: 0, history: [], best: null, bestParameters: null, sinceImprovement: 0, optimizer: this.optimizer.getState(), stopped: null };
@@ -108,17 +120,21 @@ export class Trainer {
       const acc = new SplitAccumulator();
       let k = 0;
       let lr = c.lr;
-      for (const batch of epochBatches(train, epoch, { batchSize: c.batchSize, shuffle: true, seed: c.seed })) {
+      const order = epochOrder(train.size, epoch, { shuffle: true, seed: c.seed });
+      for (let b = 0; b < batches; b++) {
+        const indices = order.subarray(b * c.batchSize, Math.min(train.size, (b + 1) * c.batchSize));
         lr = learningRate(c.schedule, c.lr, epoch, k, batches, c.epochs);
         let summary;
         try {
-          summary = await this.net.lossAndGradient(batch, { gradients, regularizers: c.regularizers });
+          summary = this.options.distributed
+            ? await shardedGradient(this.options.distributed, this.net, train, indices, gradients, c.regularizers)
+            : await this.net.lossAndGradient(makeBatch(train, indices), { gradients, regularizers: c.regularizers });
         } catch (err) {
           // The engine marks a non-finite loss or gradient with its own code (NonFiniteError in the core).
           if ((err as NodeJS.ErrnoException).code === 'ERR_SPIKEGRAD_NOT_FINITE') throw new TrainingDiverged(epoch + 1, k + 1, (err as Error).message);
           throw err;
         }
-        acc.add(summary, batch.size);
+        acc.add(summary, indices.length);
         addWeightDecay(gradients, this.net.parameters, c.weightDecay);
         if (c.clipNorm !== undefined) clipByGlobalNorm(gradients, c.clipNorm);
         this.optimizer.step(gradients, lr);
@@ -130,18 +146,27 @@ export class Trainer {
         this.hooks.onBatch?.({ epoch: epoch + 1, batch: k, batches, loss: summary.loss, accuracy: summary.accuracy });
       }
       const trainMetrics = acc.result();
-      const validMetrics = valid && valid.size > 0 ? await evaluate(this.net, valid, c.evalBatchSize, c.regularizers) : undefined;
+      const validMetrics = valid && valid.size > 0 ? await this.evaluate(valid) : undefined;
       const seconds = (performance.now() - started) / 1000;
       const best = this.updateBest(epoch + 1, validMetrics);
       const record: EpochRecord = { epoch: epoch + 1, lr, train: trainMetrics, valid: validMetrics, seconds, samplesPerSecond: train.size / seconds, best };
       this.state.history.push(record);
       this.state.epoch = epoch + 1;
       this.state.optimizer = this.optimizer.getState();
+      const comm = this.options.distributed;
+      if (comm && this.state.epoch % (this.options.checkEvery ?? 1) === 0) await checkRanksAgree(comm, this.net.parameters, `after epoch ${epoch + 1}`);
       if (c.earlyStopping && this.state.sinceImprovement >= c.earlyStopping.patience) this.state.stopped = 'early-stopping';
       await this.hooks.onEpoch?.(record, this.state);
     }
     this.restoreBest();
     return this.state;
+  }
+
+  /** Metrics of a split with the current weights (shared between the ranks when distributed). */
+  evaluate(data: EventDataset): Promise<SplitMetrics> {
+    const c = this.config;
+    const comm = this.options.distributed;
+    return comm ? shardedEvaluate(comm, this.net, data, c.evalBatchSize, c.regularizers) : evaluate(this.net, data, c.evalBatchSize, c.regularizers);
   }
 
   private updateBest(epoch: number, valid: SplitMetrics | undefined): boolean {
