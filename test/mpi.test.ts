@@ -48,6 +48,20 @@ describe('--distributed mpi without MPI support', () => {
 });
 
 describe.skipIf(!hasMpirun || !hasAddon)('data-parallel training over MPI', () => {
+  it('sums in rank order (where order changes the result), any length, float32 and float64; gathers in rank order', async () => {
+    for (const np of [2, 3]) {
+      const { stdout } = await mpirun(np, path.join(root, 'test', 'fixtures', 'mpi', 'sum.mjs'));
+      const r = JSON.parse(stdout.trim().split('\n').pop()!);
+      expect(r.sum32).toEqual(r.expect32);
+      expect(r.sum64).toEqual(r.expect64);
+      expect(r.type32 && r.type64).toBe(true);
+      expect(r.gathered).toEqual(Array.from({ length: np }, (_, k) => [k, 10 * k]).flat());
+      expect(r.empty).toBe(0);
+      // Three ranks: (1e8 + 1) - 1e8 in float32 is 0 in rank order (any other order gives 1).
+      if (np === 3) expect(r.sum32[0]).toBe(0);
+    }
+  }, 120_000);
+
   it('sums the ranks gradients to within float rounding of one process, bit-identical when repeated', async () => {
     for (const np of [2, 3]) {
       const { stdout } = await mpirun(np, path.join(root, 'test', 'fixtures', 'mpi', 'gradient.mjs'));

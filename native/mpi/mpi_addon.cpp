@@ -6,11 +6,11 @@
 // addons, a call's input is copied on the JavaScript thread and its output copied back on completion: MPI never
 // touches memory JavaScript can change or free while the call runs.
 //
-// Determinism: the sum of N ranks' buffers is an allgather followed by a sum in rank order 0, 1, ..., N-1, done the
-// same way on every rank. MPI_Allreduce may combine partial sums in any order (and differently for different
-// message sizes), so repeated runs could differ in the last bits; the gathered sum is bit-identical whenever the
-// inputs are. It moves N times the data of a reduce-scatter/allgather allreduce, which is cheap next to a training
-// step for the parameter counts spikegrad trains (a few million floats).
+// Determinism: MPI_Allreduce may combine partial sums in any order (and differently for different message sizes),
+// so repeated runs could differ in the last bits. The sum here fixes the order: the buffer is cut into N blocks,
+// an all-to-all hands rank r block r of every rank, rank r adds those N blocks in rank order 0, 1, ..., N-1, and an
+// allgather gives every rank every summed block. Each element is thus always r_0 + r_1 + ... + r_{N-1}, the same
+// bits on every rank and in every repeat, for the traffic of a ring allreduce (2 (N-1)/N of the buffer per rank).
 #include <dlfcn.h>
 #include <mpi.h>
 #include <napi.h>
@@ -75,7 +75,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 }
 
 // allgather(Float32Array | Float64Array, sum: boolean): every rank's array, concatenated in rank order; with sum,
-// their element-wise sum in rank order instead. The input must have the same length on every rank.
+// their element-wise sum in rank order instead (see the top of this file). The input must have the same length on
+// every rank.
 class AllgatherWorker : public Napi::AsyncWorker {
  public:
   AllgatherWorker(Napi::Env env, Napi::TypedArray input, bool sum)
@@ -94,18 +95,15 @@ class AllgatherWorker : public Napi::AsyncWorker {
     std::lock_guard<std::mutex> lock(g_call);
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    gathered_.resize(staged_.size() * static_cast<std::size_t>(size));
+    if (sum_) {
+      if (double_) return ordered_sum<double>(size, MPI_DOUBLE);
+      return ordered_sum<float>(size, MPI_FLOAT);
+    }
     if (count_ > static_cast<std::size_t>(INT32_MAX)) return SetError("allgather: more than 2^31 elements in one call");
+    gathered_.resize(staged_.size() * static_cast<std::size_t>(size));
     const int rc = MPI_Allgather(staged_.data(), static_cast<int>(count_), double_ ? MPI_DOUBLE : MPI_FLOAT, gathered_.data(),
                                  static_cast<int>(count_), double_ ? MPI_DOUBLE : MPI_FLOAT, MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS) return SetError(mpi_error(rc, "MPI_Allgather"));
-    if (!sum_) return;
-    if (double_) {
-      sum_in_rank_order(reinterpret_cast<double*>(gathered_.data()), size);
-    } else {
-      sum_in_rank_order(reinterpret_cast<float*>(gathered_.data()), size);
-    }
-    gathered_.resize(staged_.size());
+    if (rc != MPI_SUCCESS) SetError(mpi_error(rc, "MPI_Allgather"));
   }
 
   void OnOK() override {
@@ -123,13 +121,26 @@ class AllgatherWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
-  // Rank r's block starts at r * count_; the sum goes into block 0, adding ranks 1, 2, ... in order.
+  // All-to-all, then block `rank` of every rank added in rank order, then allgather of the summed blocks.
   template <class T>
-  void sum_in_rank_order(T* data, int size) {
+  void ordered_sum(int size, MPI_Datatype type) {
+    const std::size_t block = (count_ + static_cast<std::size_t>(size) - 1) / static_cast<std::size_t>(size);
+    if (block > static_cast<std::size_t>(INT32_MAX)) return SetError("sum: a block of more than 2^31 elements");
+    const std::size_t padded = block * static_cast<std::size_t>(size);
+    std::vector<T> send(padded, T(0));
+    std::memcpy(send.data(), staged_.data(), count_ * sizeof(T));
+    std::vector<T> blocks(padded);
+    int rc = MPI_Alltoall(send.data(), static_cast<int>(block), type, blocks.data(), static_cast<int>(block), type, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS) return SetError(mpi_error(rc, "MPI_Alltoall"));
+    std::vector<T> mine(blocks.begin(), blocks.begin() + static_cast<std::ptrdiff_t>(block));
     for (int r = 1; r < size; ++r) {
-      const T* block = data + static_cast<std::size_t>(r) * count_;
-      for (std::size_t i = 0; i < count_; ++i) data[i] += block[i];
+      const T* other = blocks.data() + static_cast<std::size_t>(r) * block;
+      for (std::size_t i = 0; i < block; ++i) mine[i] += other[i];
     }
+    rc = MPI_Allgather(mine.data(), static_cast<int>(block), type, send.data(), static_cast<int>(block), type, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS) return SetError(mpi_error(rc, "MPI_Allgather"));
+    gathered_.resize(count_ * sizeof(T));
+    std::memcpy(gathered_.data(), send.data(), count_ * sizeof(T));
   }
 
   Napi::Promise::Deferred deferred_;
