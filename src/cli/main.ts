@@ -4,6 +4,7 @@ import { Command } from 'commander';
 
 import { version } from '../info.js';
 import { registerBench } from './bench-command.js';
+import { registerDashboard } from './dashboard-command.js';
 import { registerData } from './data-command.js';
 import { registerEval } from './eval-command.js';
 import { registerInfo } from './info-command.js';
@@ -38,5 +39,6 @@ registerSweep(program);
 registerWorker(program);
 registerReport(program);
 registerBench(program);
+registerDashboard(program);
 
 await runCli(program, process.argv);
