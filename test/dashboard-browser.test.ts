@@ -13,6 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../src/dashboard/server.js';
 import { type DashboardFixture, HTML_ERROR, makeDashboardFixture } from './dashboard-fixture.js';
 
+// Callbacks passed to page.evaluate run in the browser; the project's type check has no DOM library, so the few
+// browser globals they use are declared here (module scope only).
+declare const document: any;
+declare const window: any;
+declare const Image: new () => any;
+
 const CHROMIUM = process.env.SPIKEGRAD_CHROMIUM ?? '/usr/bin/chromium';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-dashboard-browser-'));
 let fx: DashboardFixture;
@@ -44,7 +50,7 @@ async function inkFraction(png: string): Promise<number> {
 }
 
 const imageLoaded = (selector: string) => page.waitForFunction((s) => {
-  const img = document.querySelector(s) as HTMLImageElement | null;
+  const img = document.querySelector(s);
   return img !== null && img.complete && img.naturalWidth > 100;
 }, { timeout: 30_000 }, selector);
 
@@ -71,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
     await page.click('[data-testid="sweep-link"]');
     await page.waitForSelector('[data-testid="trials"] tbody tr');
-    const statuses = await page.$$eval('[data-testid="trials"] tbody tr td:first-child [data-status]', (els) => els.map((e) => e.getAttribute('data-status')).sort());
+    const statuses = await page.$$eval('[data-testid="trials"] tbody tr td:first-child [data-status]', (els: any[]) => els.map((e) => e.getAttribute('data-status')).sort());
     expect(statuses).toEqual(['done', 'done', 'failed', 'running']);
     expect(await page.$eval('[data-testid="counts"]', (e) => e.textContent)).toMatch(/2 done, 1 running, 0 queued, 1 failed of 4; about .* left/);
 
@@ -82,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     // The error: the exact string as text, no element made from it, nothing run.
     const cell = await page.$eval(`[data-trial="${fx.failed}"] [data-testid="trial-error"]`, (e) => ({ text: e.textContent, children: e.children.length }));
     expect(cell).toEqual({ text: HTML_ERROR, children: 0 });
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect(await page.$$eval('[data-testid="trials"] img, [data-testid="trials"] script, [data-testid="trials"] b', (els) => els.length)).toBe(0);
 
     const shot = (await page.screenshot({ encoding: 'base64', fullPage: true })) as string;
