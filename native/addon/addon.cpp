@@ -3,6 +3,7 @@
 
 #include "../core/engine.h"
 #include "../core/isa_dispatch.h"
+#include "audio_worker.h"
 #include "manifold_worker.h"
 #include "optimizer_binding.h"
 #include "network_wrap.h"
@@ -42,6 +43,7 @@ static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNetwork", spikegrad::addon::NetworkWrap::Define(env));
   exports.Set("info", Napi::Function::New(env, spikegrad::addon::Info, "info"));
   exports.Set("optimizerStep", Napi::Function::New(env, spikegrad::addon::OptimizerStep, "optimizerStep"));
+  exports.Set("audioFrontEnd", Napi::Function::New(env, spikegrad::addon::AudioFrontEnd, "audioFrontEnd"));
   exports.Set("evaluateManifold", Napi::Function::New(env, spikegrad::addon::EvaluateManifold, "evaluateManifold"));
   return exports;
 }

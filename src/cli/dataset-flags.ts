@@ -26,6 +26,9 @@ const FLAG_KEYS: Record<string, string> = {
   validation: 'validation',
   inputChannels: 'inputs',
   verify: 'verify',
+  speakers: 'speakers',
+  testSpeakers: 'testSpeakers',
+  repetitions: 'repetitions',
 };
 
 export function addDatasetFlags(cmd: Command): Command {
@@ -44,12 +47,15 @@ export function addDatasetFlags(cmd: Command): Command {
     .option('--spikes-per-unit <n>', 'randman: spikes per unit', positiveInteger)
     .option('--tau-eff <x>', 'images: latency code time constant in steps', number)
     .option('--latency-threshold <x>', 'images: intensity threshold of the latency code', number)
-    .option('--dt <seconds>', 'shd/ssc: seconds per time step', number)
+    .option('--dt <seconds>', 'shd/ssc/spoken-digits: seconds per time step', number)
     .option('--max-time <seconds>', 'shd/ssc: window length when --dt is not given', number)
     .option('--multiple <mode>', "shd/ssc: several spikes of a unit in one step: 'clip' or 'count'")
     .option('--validation <mode>', "shd: validation split 'random' or 'speaker'")
     .option('--input-channels <n>', 'shd/ssc: input channels (700)', positiveInteger)
-    .option('--no-verify', 'shd: skip the md5 check of the official files');
+    .option('--no-verify', 'shd: skip the md5 check of the official files')
+    .option('--speakers <n>', 'spoken-digits: synthetic speakers in all', positiveInteger)
+    .option('--test-speakers <n>', 'spoken-digits: speakers held out as the test split', positiveInteger)
+    .option('--repetitions <n>', 'spoken-digits: utterances of every word by every speaker', positiveInteger);
 }
 
 /**

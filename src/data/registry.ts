@@ -12,22 +12,24 @@ import type { DatasetSplits, EventDataset } from './dataset.js';
 import { type ImageOptions, loadImageDataset, locateImageFiles, parseImageOptions } from './images.js';
 import { generateRandman, parseRandmanOptions, type RandmanOptions } from './randman.js';
 import { defaultDataDir, type HeidelbergOptions, heidelbergFiles, loadHeidelberg, parseHeidelbergOptions } from './shd.js';
+import { espeakVersion, generateSpokenDigits, parseSpokenDigitsOptions, type SpokenDigitsOptions } from './spoken-digits.js';
 
 /**
  * The built-in data sets: randman (generated, no download), fashion-mnist and mnist (IDX files, latency code), shd
- * and ssc (the Spiking Heidelberg Datasets' HDF5 files).
+ * and ssc (the Spiking Heidelberg Datasets' HDF5 files), spoken-digits (synthesized with espeak-ng, cochlear spikes).
  */
-export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc'] as const;
+export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc', 'spoken-digits'] as const;
 /** One of DATASET_NAMES. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Bumped when a loader's output changes for the same options, so old cache entries are not reused. */
-const GENERATOR_VERSION: Record<DatasetName, number> = { randman: 1, 'fashion-mnist': 1, mnist: 1, shd: 1, ssc: 1 };
+const GENERATOR_VERSION: Record<DatasetName, number> = { randman: 1, 'fashion-mnist': 1, mnist: 1, shd: 1, ssc: 1, 'spoken-digits': 1 };
 
 export type ParsedDatasetConfig =
   | { name: 'randman'; options: RandmanOptions }
   | { name: 'fashion-mnist' | 'mnist'; options: ImageOptions }
-  | { name: 'shd' | 'ssc'; options: HeidelbergOptions };
+  | { name: 'shd' | 'ssc'; options: HeidelbergOptions }
+  | { name: 'spoken-digits'; options: SpokenDigitsOptions };
 
 /** `{ name, ...options }` with the options of that data set (unknown keys are errors). */
 export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
@@ -45,6 +47,8 @@ export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
       case 'shd':
       case 'ssc':
         return { name: head.name, options: parseHeidelbergOptions(rest) };
+      case 'spoken-digits':
+        return { name: 'spoken-digits', options: parseSpokenDigitsOptions(rest) };
     }
   } catch (err) {
     throw prefix(err);
@@ -81,6 +85,7 @@ export interface LoadedDataset {
 function sourceFiles(config: ParsedDatasetConfig): string[] {
   switch (config.name) {
     case 'randman':
+    case 'spoken-digits':
       return [];
     case 'fashion-mnist':
     case 'mnist':
@@ -93,8 +98,10 @@ function sourceFiles(config: ParsedDatasetConfig): string[] {
   }
 }
 
-async function build(config: ParsedDatasetConfig, threads: number): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
+async function build(config: ParsedDatasetConfig, threads: number, log: (m: string) => void): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
   switch (config.name) {
+    case 'spoken-digits':
+      return generateSpokenDigits(config.options, threads, log);
     case 'randman':
       return { splits: (await generateRandman(config.options, threads)).splits, extra: {} };
     case 'fashion-mnist':
@@ -118,7 +125,9 @@ export async function loadDataset(input: unknown, options: LoadOptions = {}): Pr
   const log = options.log ?? (() => undefined);
   const sources = sourceFiles(config); // fails early, with directions, when data are missing
   const useCache = options.cache !== false;
-  const key = { name: config.name, options: config.options, sources: sources.map(fileIdentity), generator: GENERATOR_VERSION[config.name] };
+  // A synthesized data set also depends on the synthesizer's version (and fails here, with directions, without it).
+  const synthesizer = config.name === 'spoken-digits' ? { synthesizer: espeakVersion() } : {};
+  const key = { name: config.name, options: config.options, sources: sources.map(fileIdentity), generator: GENERATOR_VERSION[config.name], ...synthesizer };
   const file = cacheFileFor(options.cacheDir ?? defaultCacheDir(), config.name, key);
   if (useCache) {
     try {
@@ -133,7 +142,7 @@ export async function loadDataset(input: unknown, options: LoadOptions = {}): Pr
     }
   }
   log(`preparing ${config.name}`);
-  const built = await build(config, options.threads ?? defaultThreads());
+  const built = await build(config, options.threads ?? defaultThreads(), log);
   if (useCache) {
     try {
       writeCache(file, key, { splits: { ...built.splits }, extra: built.extra });

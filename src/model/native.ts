@@ -126,6 +126,19 @@ export interface NativeManifold {
   phase: Float64Array;
 }
 
+/** Options of the audio front ends (native/core/cochlea.h, log_mel.h); absent fields keep the core's defaults. */
+export type NativeFrontEnd = { kind: 'cochlea' | 'log-mel' } & Record<string, number | string>;
+
+/** Spikes per utterance (cochlea: event offsets, times, units; with cochleagram, [n][steps][channels]) or values. */
+export interface NativeFrontEndResult {
+  offsets?: Float64Array;
+  times?: Int32Array;
+  units?: Int32Array;
+  /** log-mel: [n][steps][filters]. */
+  values?: Float32Array;
+  cochleagram?: Float32Array;
+}
+
 export interface NativeAddon {
   NativeNetwork: new (spec: NativeSpec) => NativeNetwork;
   info(): NativeInfo;
@@ -133,6 +146,8 @@ export interface NativeAddon {
   optimizerStep<K extends keyof NativeOptimizerScalars>(kind: K, param: Float32Array, grad: Float32Array, slots: Float32Array[], scalars: NativeOptimizerScalars[K], threads: number): void;
   /** Coordinates [points][units] of points x [points][dim] on a random manifold. */
   evaluateManifold(manifold: NativeManifold, x: Float64Array, options: NativeRunOptions): Promise<Float64Array>;
+  /** Utterances (concatenated; offsets [n + 1]) through an audio front end, spread over threads. */
+  audioFrontEnd(frontEnd: NativeFrontEnd, audio: Float32Array, offsets: Float64Array, options: { threads: number; cochleagram?: boolean }): Promise<NativeFrontEndResult>;
 }
 
 /** The package root (this file lives in src/model or dist/model). */

@@ -1,0 +1,112 @@
+/**
+ * The audio front ends as spikegrad configures them (zod schemas, defaults, field names) and their use on many
+ * utterances: level normalization, the native cochlea (spikes) or log-mel (analog) pass, and the result as data
+ * set arrays. Models and parameters: docs/design.md section 10.
+ */
+import { z } from 'zod';
+
+import { loadNative } from '../model/native.js';
+import { parseWithSchema } from '../util/validate.js';
+
+const positive = z.number().positive().finite();
+
+/** SHD-like spikes: gammatone filterbank, hair cells, LIF fibres (native/core/cochlea.h). */
+export const CochleaOptionsSchema = z
+  .object({
+    kind: z.literal('cochlea'),
+    /** Rate the sound is resampled to before the filterbank, Hz. */
+    sampleRate: z.number().int().min(8000).max(96000).default(16000),
+    channels: z.number().int().min(1).max(4096).default(700),
+    fMin: positive.default(50),
+    fMax: positive.default(7500),
+    compression: z.number().min(0.01).max(1).default(0.3),
+    ihcCutoff: positive.default(1000),
+    gain: positive.default(4.5),
+    fibres: z.number().int().min(1).max(64).default(1),
+    threshold: positive.default(1),
+    thresholdSpread: z.number().min(0).max(100).default(0.5),
+    tau: positive.max(1).default(2e-3),
+    refractory: z.number().min(0).max(1).default(2e-3),
+  })
+  .strict();
+
+/** RawHD-style analog input: 40 log-mel filters of 25 ms frames every 10 ms (native/core/log_mel.h). */
+export const LogMelOptionsSchema = z
+  .object({
+    kind: z.literal('log-mel'),
+    sampleRate: z.number().int().min(8000).max(96000).default(16000),
+    preEmphasis: z.number().min(0).max(1).default(0.95),
+    frame: positive.max(1).default(0.025),
+    stride: positive.max(1).default(0.01),
+    fft: z.number().int().min(2).max(1 << 20).default(512),
+    filters: z.number().int().min(1).max(4096).default(40),
+    fMin: z.number().min(0).default(0),
+    fMax: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const FrontEndSchema = z.discriminatedUnion('kind', [CochleaOptionsSchema, LogMelOptionsSchema]);
+/** A validated front-end config. */
+export type FrontEnd = z.output<typeof FrontEndSchema>;
+/** A front-end config as a user writes it. */
+export type FrontEndInput = z.input<typeof FrontEndSchema>;
+
+export function parseFrontEnd(input: unknown): FrontEnd {
+  return parseWithSchema(FrontEndSchema, input ?? { kind: 'cochlea' }, 'frontEnd');
+}
+
+/** Inputs a front end gives the network: channels or mel filters. */
+export function frontEndInputs(fe: FrontEnd): number {
+  return fe.kind === 'cochlea' ? fe.channels : fe.filters;
+}
+
+/** RMS every utterance is scaled to before the front end, so a fibre's threshold means the same for every file. */
+export const REFERENCE_RMS = 0.1;
+
+/** Scales to REFERENCE_RMS in place; throws naming the utterance when it is silent (nothing to normalize). */
+export function normalizeLevel(x: Float32Array, name: string): void {
+  let sq = 0;
+  for (let i = 0; i < x.length; i++) sq += x[i] * x[i];
+  const rms = Math.sqrt(sq / Math.max(1, x.length));
+  if (!(rms > 1e-6)) throw new RangeError(`${name}: silent (RMS ${rms.toExponential(2)}); nothing to hear`);
+  const k = REFERENCE_RMS / rms;
+  for (let i = 0; i < x.length; i++) x[i] *= k;
+}
+
+/** The time grid of the samples: network step `dt` (s) and `steps` per sample. */
+export interface TimeGrid {
+  dt: number;
+  steps: number;
+}
+
+/** Spikes of many utterances (already at fe.sampleRate and level-normalized): per utterance, sorted events. */
+export async function cochleaEvents(fe: Extract<FrontEnd, { kind: 'cochlea' }>, utterances: Float32Array[], grid: TimeGrid, threads: number) {
+  const { audio, offsets } = concat(utterances);
+  const { kind: _k, ...options } = fe;
+  const r = await loadNative().audioFrontEnd({ kind: 'cochlea', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads });
+  return { offsets: r.offsets!, times: r.times!, units: r.units! };
+}
+
+/** Log-mel inputs of many utterances: [n][steps][filters]. */
+export async function logMelValues(fe: Extract<FrontEnd, { kind: 'log-mel' }>, utterances: Float32Array[], grid: TimeGrid, threads: number): Promise<Float32Array> {
+  const { audio, offsets } = concat(utterances);
+  const { kind: _k, ...options } = fe;
+  const r = await loadNative().audioFrontEnd({ kind: 'log-mel', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads });
+  return r.values!;
+}
+
+/** One utterance's cochleagram ([steps][channels], compressed hair-cell output) and spikes, for figures. */
+export async function cochleagram(fe: Extract<FrontEnd, { kind: 'cochlea' }>, utterance: Float32Array, grid: TimeGrid) {
+  const { audio, offsets } = concat([utterance]);
+  const { kind: _k, ...options } = fe;
+  const r = await loadNative().audioFrontEnd({ kind: 'cochlea', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads: 1, cochleagram: true });
+  return { cochleagram: r.cochleagram!, times: r.times!, units: r.units! };
+}
+
+function concat(parts: Float32Array[]): { audio: Float32Array; offsets: Float64Array } {
+  const offsets = new Float64Array(parts.length + 1);
+  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
+  const audio = new Float32Array(offsets[parts.length]);
+  parts.forEach((p, i) => audio.set(p, offsets[i]));
+  return { audio, offsets };
+}

@@ -1,0 +1,99 @@
+/**
+ * The audio front ends through the addon (options checked by name, spikes of a tone, log-mel values, silence) and
+ * the spoken-digits data set: deterministic from its seed, test speakers never in training, 20 classes, and a
+ * clear message without espeak-ng.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+import { cochleaEvents, logMelValues, normalizeLevel, parseFrontEnd } from '../src/audio/front-end.js';
+import { loadDataset } from '../src/data/registry.js';
+import { loadNative } from '../src/model/native.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hasEspeak = spawnSync('espeak-ng', ['--version'], { stdio: 'ignore' }).status === 0;
+const tone = (f: number, seconds = 0.5, rate = 16000) => Float32Array.from({ length: seconds * rate }, (_, i) => 0.1 * Math.sin((2 * Math.PI * f * i) / rate));
+
+describe('audio front ends', () => {
+  it('checks front-end options by field name', () => {
+    expect(() => parseFrontEnd({ kind: 'cochlea', channels: 0 })).toThrow(/channels/);
+    expect(() => parseFrontEnd({ kind: 'log-mel', filters: 40, frame: -1 })).toThrow(/frame/);
+    expect(() => parseFrontEnd({ kind: 'gammachirp' })).toThrow(/kind/);
+    expect(parseFrontEnd(undefined)).toMatchObject({ kind: 'cochlea', channels: 700, sampleRate: 16000 });
+  });
+
+  it('rejects options the core refuses, naming the field, without crashing', async () => {
+    const native = loadNative();
+    // The addon checks arguments before queueing its work (a synchronous throw); the TypeScript wrappers are async.
+    const audio = tone(440);
+    const offsets = Float64Array.of(0, audio.length);
+    await expect((async () => native.audioFrontEnd({ kind: 'cochlea', fMax: 9000 }, audio, offsets, { threads: 1 }))()).rejects.toThrow(/frontEnd\.fMax: expected fMin to 0\.49 x the sample rate/);
+    await expect((async () => native.audioFrontEnd({ kind: 'log-mel', fft: 100 }, audio, offsets, { threads: 1 }))()).rejects.toThrow(/frontEnd\.fft: expected a power of two/);
+    await expect((async () => native.audioFrontEnd({ kind: 'cochlea' }, audio, Float64Array.of(0, 5), { threads: 1 }))()).rejects.toThrow(/offsets: expected utterance starts from 0 to audio\.length/);
+    await expect((async () => native.audioFrontEnd({ kind: 'cochlea', channels: 'many' } as never, audio, offsets, { threads: 1 }))()).rejects.toThrow(/frontEnd\.channels: expected an integer/);
+  });
+
+  it('turns a tone into sorted spikes near its channel and into standardized log-mel frames', async () => {
+    const fe = parseFrontEnd({ kind: 'cochlea', channels: 64 });
+    if (fe.kind !== 'cochlea') throw new Error('unreachable');
+    const a = tone(500);
+    const b = tone(3000);
+    normalizeLevel(a, 'a');
+    normalizeLevel(b, 'b');
+    const ev = await cochleaEvents(fe, [a, b], { dt: 2e-3, steps: 250 }, 2);
+    expect(ev.offsets.length).toBe(3);
+    const meanUnit = (i: number) => {
+      let s = 0;
+      for (let e = ev.offsets[i]; e < ev.offsets[i + 1]; e++) s += ev.units[e];
+      return s / (ev.offsets[i + 1] - ev.offsets[i]);
+    };
+    expect(ev.offsets[1]).toBeGreaterThan(100);
+    expect(meanUnit(1)).toBeGreaterThan(meanUnit(0) + 10); // higher tone, higher channels
+    const lm = parseFrontEnd({ kind: 'log-mel' });
+    if (lm.kind !== 'log-mel') throw new Error('unreachable');
+    const values = await logMelValues(lm, [a], { dt: 2e-3, steps: 250 }, 1);
+    expect(values.length).toBe(250 * 40);
+    expect(values.every(Number.isFinite)).toBe(true);
+  });
+
+  it('refuses a silent utterance by name', () => {
+    expect(() => normalizeLevel(new Float32Array(1000), 'quiet.wav')).toThrow(/quiet\.wav: silent/);
+  });
+});
+
+describe.skipIf(!hasEspeak)('spoken-digits', () => {
+  const small = { name: 'spoken-digits', speakers: 5, testSpeakers: 1, repetitions: 1, languages: ['en', 'de'], frontEnd: { kind: 'cochlea', channels: 64 }, steps: 300, validFraction: 0.2 };
+
+  it('is the same data set every time from its seed; test speakers are never in training', async () => {
+    const a = await loadDataset(small, { cache: false, threads: 2 });
+    const b = await loadDataset(small, { cache: false, threads: 2 });
+    for (const split of ['train', 'valid', 'test'] as const) {
+      expect(Array.from(a.splits[split].times)).toEqual(Array.from(b.splits[split].times));
+      expect(Array.from(a.splits[split].units)).toEqual(Array.from(b.splits[split].units));
+      expect(Array.from(a.splits[split].labels)).toEqual(Array.from(b.splits[split].labels));
+    }
+    const { train, valid, test } = a.splits;
+    expect(train.classes).toBe(20);
+    expect(train.inputs).toBe(64);
+    expect(train.size + valid.size + test.size).toBe(5 * 20);
+    const speakersOf = (d: typeof train) => new Set(Array.from(d.groups!));
+    const testSpeakers = speakersOf(test);
+    expect(testSpeakers.size).toBe(1);
+    for (const s of speakersOf(train)) expect(testSpeakers.has(s)).toBe(false);
+    for (const s of speakersOf(valid)) expect(testSpeakers.has(s) || speakersOf(train).has(s)).toBe(false);
+    expect(train.classNames?.[15]).toBe('de:fünf');
+    // Spikes in every sample, on the grid.
+    for (let i = 0; i < train.size; i++) expect(train.offsets[i + 1]).toBeGreaterThan(train.offsets[i]);
+    expect(Math.max(...Array.from(train.times))).toBeLessThan(300);
+  }, 180_000);
+
+  it('says what to install when espeak-ng is missing', () => {
+    const script = `import('${path.join(root, 'dist', 'index.js')}').then((m) => m.loadDataset({ name: 'spoken-digits' }, { cache: false })).then(() => process.exit(3), (e) => { console.error(e.message); process.exit(1); })`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, PATH: '/nonexistent' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/spoken-digits is generated with espeak-ng, which is not installed \(Debian\/Ubuntu: apt-get install espeak-ng\)/);
+  });
+});
