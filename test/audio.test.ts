@@ -4,10 +4,12 @@
  * clear message without espeak-ng.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { cochleaEvents, logMelValues, normalizeLevel, parseFrontEnd } from '../src/audio/front-end.js';
 import { loadDataset } from '../src/data/registry.js';
@@ -61,6 +63,68 @@ describe('audio front ends', () => {
 
   it('refuses a silent utterance by name', () => {
     expect(() => normalizeLevel(new Float32Array(1000), 'quiet.wav')).toThrow(/quiet\.wav: silent/);
+  });
+});
+
+/** A 16-bit mono WAV of the given samples. */
+function wavFile(x: Float32Array, rate = 22050): Buffer {
+  const b = Buffer.alloc(44 + 2 * x.length);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * x.length, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * x.length, 40);
+  x.forEach((v, i) => b.writeInt16LE(Math.round(v * 32767), 44 + 2 * i));
+  return b;
+}
+
+describe('audio (a directory of WAV files per class)', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-audio-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const make = (name: string, classes: Record<string, number[]>) => {
+    const dir = path.join(tmp, name);
+    for (const [c, freqs] of Object.entries(classes)) {
+      mkdirSync(path.join(dir, c), { recursive: true });
+      freqs.forEach((f, i) => writeFileSync(path.join(dir, c, `${i}.wav`), wavFile(tone(f, 0.3, 22050).map((v) => v * (1 + i / 10)))));
+    }
+    return dir;
+  };
+  const fe = { kind: 'cochlea', channels: 32 };
+
+  it('reads classes from directories and splits by the Speech Commands lists', async () => {
+    const dir = make('lists', { low: [300, 310, 320, 330], high: [2500, 2600, 2700, 2800] });
+    mkdirSync(path.join(dir, '_background_noise_'));
+    writeFileSync(path.join(dir, 'validation_list.txt'), 'low/1.wav\nhigh/1.wav\n');
+    writeFileSync(path.join(dir, 'testing_list.txt'), 'low/2.wav\nhigh/2.wav\n');
+    const d = await loadDataset({ name: 'audio', path: dir, frontEnd: fe, steps: 150 }, { cacheDir: path.join(tmp, 'cache'), threads: 2 });
+    expect(d.splits.train.classNames).toEqual(['high', 'low']);
+    expect([d.splits.train.size, d.splits.valid.size, d.splits.test.size]).toEqual([4, 2, 2]);
+    expect(d.splits.train.inputs).toBe(32);
+    expect(d.splits.train.offsets[4]).toBeGreaterThan(0);
+  });
+
+  it('names the file or directory of every problem, and caches nothing half-made', async () => {
+    const cacheDir = path.join(tmp, 'cache-bad');
+    const empty = make('empty', { a: [300] });
+    mkdirSync(path.join(empty, 'b'));
+    await expect(loadDataset({ name: 'audio', path: empty, frontEnd: fe }, { cacheDir })).rejects.toThrow(/class directory .*empty\/b holds no \.wav files/);
+    const broken = make('broken', { a: [300], b: [400] });
+    writeFileSync(path.join(broken, 'b', '1.wav'), 'not a wav file at all');
+    await expect(loadDataset({ name: 'audio', path: broken, frontEnd: fe }, { cacheDir })).rejects.toThrow(/broken\/b\/1\.wav: not a WAV file/);
+    const quiet = make('quiet', { a: [300], b: [400] });
+    writeFileSync(path.join(quiet, 'a', '9.wav'), wavFile(new Float32Array(4000)));
+    await expect(loadDataset({ name: 'audio', path: quiet, frontEnd: fe }, { cacheDir })).rejects.toThrow(/quiet\/a\/9\.wav: silent/);
+    await expect(loadDataset({ name: 'audio', path: path.join(tmp, 'nope'), frontEnd: fe }, { cacheDir })).rejects.toThrow(/nope is not a directory/);
+    await expect(loadDataset({ name: 'audio', path: quiet, frontEnd: { kind: 'cochlea', channels: 32, fMax: 20000 } }, { cacheDir })).rejects.toThrow(/fMax/);
+    // Nothing was written to the cache (not even its directory).
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
   });
 });
 

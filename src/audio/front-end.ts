@@ -28,7 +28,12 @@ export const CochleaOptionsSchema = z
     tau: positive.max(1).default(2e-3),
     refractory: z.number().min(0).max(1).default(2e-3),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    // Checked again by the core; here so that a bad config fails before any sound is read.
+    if (o.fMax > 0.49 * o.sampleRate) ctx.addIssue({ code: 'custom', path: ['fMax'], message: `${o.fMax} Hz is above 0.49 x the sample rate (${o.sampleRate} Hz)` });
+    if (o.fMin >= o.fMax) ctx.addIssue({ code: 'custom', path: ['fMin'], message: `must be below fMax (${o.fMax} Hz)` });
+  });
 
 /** RawHD-style analog input: 40 log-mel filters of 25 ms frames every 10 ms (native/core/log_mel.h). */
 export const LogMelOptionsSchema = z
@@ -43,7 +48,12 @@ export const LogMelOptionsSchema = z
     fMin: z.number().min(0).default(0),
     fMax: z.number().min(0).default(0),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if ((o.fft & (o.fft - 1)) !== 0) ctx.addIssue({ code: 'custom', path: ['fft'], message: `expected a power of two, got ${o.fft}` });
+    if (o.fft < Math.round(o.frame * o.sampleRate)) ctx.addIssue({ code: 'custom', path: ['fft'], message: `shorter than a frame (${Math.round(o.frame * o.sampleRate)} samples)` });
+    if (o.fMax > o.sampleRate / 2) ctx.addIssue({ code: 'custom', path: ['fMax'], message: `above half the sample rate (${o.sampleRate / 2} Hz)` });
+  });
 
 export const FrontEndSchema = z.discriminatedUnion('kind', [CochleaOptionsSchema, LogMelOptionsSchema]);
 /** A validated front-end config. */

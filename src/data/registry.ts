@@ -12,24 +12,27 @@ import type { DatasetSplits, EventDataset } from './dataset.js';
 import { type ImageOptions, loadImageDataset, locateImageFiles, parseImageOptions } from './images.js';
 import { generateRandman, parseRandmanOptions, type RandmanOptions } from './randman.js';
 import { defaultDataDir, type HeidelbergOptions, heidelbergFiles, loadHeidelberg, parseHeidelbergOptions } from './shd.js';
+import { audioFolderSources, loadAudioFolder, parseAudioFolderOptions, type AudioFolderOptions } from './audio-folder.js';
 import { espeakVersion, generateSpokenDigits, parseSpokenDigitsOptions, type SpokenDigitsOptions } from './spoken-digits.js';
 
 /**
  * The built-in data sets: randman (generated, no download), fashion-mnist and mnist (IDX files, latency code), shd
- * and ssc (the Spiking Heidelberg Datasets' HDF5 files), spoken-digits (synthesized with espeak-ng, cochlear spikes).
+ * and ssc (the Spiking Heidelberg Datasets' HDF5 files), spoken-digits (synthesized with espeak-ng, cochlear spikes),
+ * audio (a directory of WAV files per class, cochlear spikes).
  */
-export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc', 'spoken-digits'] as const;
+export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc', 'spoken-digits', 'audio'] as const;
 /** One of DATASET_NAMES. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Bumped when a loader's output changes for the same options, so old cache entries are not reused. */
-const GENERATOR_VERSION: Record<DatasetName, number> = { randman: 1, 'fashion-mnist': 1, mnist: 1, shd: 1, ssc: 1, 'spoken-digits': 1 };
+const GENERATOR_VERSION: Record<DatasetName, number> = { randman: 1, 'fashion-mnist': 1, mnist: 1, shd: 1, ssc: 1, 'spoken-digits': 1, audio: 1 };
 
 export type ParsedDatasetConfig =
   | { name: 'randman'; options: RandmanOptions }
   | { name: 'fashion-mnist' | 'mnist'; options: ImageOptions }
   | { name: 'shd' | 'ssc'; options: HeidelbergOptions }
-  | { name: 'spoken-digits'; options: SpokenDigitsOptions };
+  | { name: 'spoken-digits'; options: SpokenDigitsOptions }
+  | { name: 'audio'; options: AudioFolderOptions };
 
 /** `{ name, ...options }` with the options of that data set (unknown keys are errors). */
 export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
@@ -49,6 +52,8 @@ export function parseDatasetConfig(input: unknown): ParsedDatasetConfig {
         return { name: head.name, options: parseHeidelbergOptions(rest) };
       case 'spoken-digits':
         return { name: 'spoken-digits', options: parseSpokenDigitsOptions(rest) };
+      case 'audio':
+        return { name: 'audio', options: parseAudioFolderOptions(rest) };
     }
   } catch (err) {
     throw prefix(err);
@@ -87,6 +92,8 @@ function sourceFiles(config: ParsedDatasetConfig): string[] {
     case 'randman':
     case 'spoken-digits':
       return [];
+    case 'audio':
+      return audioFolderSources(config.options);
     case 'fashion-mnist':
     case 'mnist':
       return Object.values(locateImageFiles(config.name, config.options.path));
@@ -102,6 +109,8 @@ async function build(config: ParsedDatasetConfig, threads: number, log: (m: stri
   switch (config.name) {
     case 'spoken-digits':
       return generateSpokenDigits(config.options, threads, log);
+    case 'audio':
+      return loadAudioFolder(config.options, threads, log);
     case 'randman':
       return { splits: (await generateRandman(config.options, threads)).splits, extra: {} };
     case 'fashion-mnist':
