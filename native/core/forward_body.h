@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "pass_context.h"
 #include "readout_step.h"
@@ -111,6 +112,10 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
     return;
   }
 
+  // Per chunk row, where this step's input rows are listed: the batch's own event list for the first layer (a step
+  // may hold more events than any list here has room for: many inputs, or several events of one input), the row
+  // list filled from the spikes of the layer below otherwise.
+  std::vector<const std::int32_t*> in_list(static_cast<std::size_t>(M));
   for (int n = 0; n < T; ++n) {
     for (int r = 0; r < M; ++r) neuron_step(r, n);
     // I[n+1] = a_syn I[n] + W^T x[n] + V^T S[n]. The rows to add, per sample: input events (or spikes of the layer
@@ -119,12 +124,13 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
     for (int r = 0; r < M; ++r) {
       const int b = b0 + r;
       std::int32_t* in = in_rows + r * list_stride;
+      in_list[r] = in;
       if (dense) {
         in_count[r] = 0;
       } else if (l == 0) {
         const std::int32_t* step_begin = ctx.ws->step_begin.data() + static_cast<std::int64_t>(b) * (T + 1);
         in_count[r] = step_begin[n + 1] - step_begin[n];
-        std::memcpy(in, batch.units + step_begin[n], sizeof(std::int32_t) * in_count[r]);
+        in_list[r] = batch.units + step_begin[n];
       } else {
         in_count[r] = collect_spikes<Isa>(below + spikes_row(b, n, T, below_size), below_size, in);
       }
@@ -139,9 +145,9 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
         if (in_count[r] + rec_count[r] == 0) continue;
         const float* rec = V != nullptr ? V + j : W;
         if (wide) {
-          add_rows_to<Isa, kWide>(cur, width, W + j, H, in_rows + r * list_stride, in_count[r], rec, H, rec_rows + r * list_stride, rec_count[r]);
+          add_rows_to<Isa, kWide>(cur, width, W + j, H, in_list[r], in_count[r], rec, H, rec_rows + r * list_stride, rec_count[r]);
         } else {
-          add_rows_to<Isa, kNarrow>(cur, width, W + j, H, in_rows + r * list_stride, in_count[r], rec, H, rec_rows + r * list_stride, rec_count[r]);
+          add_rows_to<Isa, kNarrow>(cur, width, W + j, H, in_list[r], in_count[r], rec, H, rec_rows + r * list_stride, rec_count[r]);
         }
       }
       j += width;

@@ -109,3 +109,49 @@ TEST(analog_zero_one_input_equals_event_input) {
   for (std::size_t p = 0; p < g1.tensors.size(); ++p)
     for (std::size_t i = 0; i < g1.tensors[p].size(); ++i) CHECK_NEAR(g1.tensors[p][i], g2.tensors[p][i], 1e-5);
 }
+
+// A step may hold more input events than any layer has neurons (cochlear spikes: hundreds of channels in one 2 ms
+// step, and several spikes of one channel). The forward pass once copied them into a list sized by the widest
+// layer and wrote past it. Checked against the same input as analog counts (the dense path), under ASan too.
+TEST(a_step_with_more_input_events_than_neurons_equals_its_counts) {
+  Rng rng(12);
+  const int inputs = 300, steps = 20, size = 3;
+  NetworkSpec spec = small_spec(inputs, {{12, true, false}}, 4);
+  spec.readout = ReadoutReduction::Sum;
+  Engine engine(spec);
+  OwnedBatch events;
+  events.offsets.push_back(0);
+  for (int b = 0; b < size; ++b) {
+    for (int n = 0; n < steps; ++n) {
+      // Every unit at steps 3 and 11, units below 50 twice; sparse elsewhere.
+      for (int u = 0; u < inputs; ++u) {
+        const int copies = (n == 3 || n == 11) ? (u < 50 ? 2 : 1) : (rng.uniform() < 0.05 ? 1 : 0);
+        for (int c = 0; c < copies; ++c) {
+          events.times.push_back(n);
+          events.units.push_back(u);
+        }
+      }
+    }
+    events.offsets.push_back(static_cast<std::int32_t>(events.times.size()));
+    events.labels.push_back(b % 4);
+  }
+  finish_view(events, size, steps);
+  OwnedBatch analog;
+  analog.values.assign(static_cast<std::size_t>(size) * steps * inputs, 0.0f);
+  for (int b = 0; b < size; ++b)
+    for (int e = events.offsets[b]; e < events.offsets[b + 1]; ++e) analog.values[(b * steps + events.times[e]) * inputs + events.units[e]] += 1.0f;
+  analog.labels = events.labels;
+  finish_view(analog, size, steps);
+  OwnedParameters params = random_parameters(rng, spec, 3.0f);
+  OwnedParameters g1 = zero_like(spec), g2 = zero_like(spec);
+  RunOptions options;
+  const BatchResult a = engine.loss_and_gradient(events.view, params.weights(), g1.pointers(), options);
+  const BatchResult b = engine.loss_and_gradient(analog.view, params.weights(), g2.pointers(), options);
+  CHECK(a.spike_counts[0] == b.spike_counts[0]);
+  double total = 0;
+  for (float c : a.spike_counts[0]) total += c;
+  CHECK(total > 0);
+  CHECK_NEAR(a.loss, b.loss, 1e-5);
+  for (std::size_t p = 0; p < g1.tensors.size(); ++p)
+    for (std::size_t i = 0; i < g1.tensors[p].size(); ++i) CHECK_NEAR(g1.tensors[p][i], g2.tensors[p][i], 1e-4);
+}
