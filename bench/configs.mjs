@@ -7,6 +7,10 @@ export const CONFIGS = {
   randman: { inputs: 20, hidden: [128], outputs: 10, recurrent: true, steps: 100, batch: 256, density: 0.05, gain: 6 },
   fmnist: { inputs: 784, hidden: [256], outputs: 10, recurrent: false, steps: 100, batch: 256, density: 0.005, gain: 12 },
   large: { inputs: 700, hidden: [1024], outputs: 20, recurrent: true, steps: 250, batch: 128, density: 0.01, gain: 10 },
+  // The shd shape on real speech: the first 256 training samples of spoken-digits (cochlear spikes, 500 steps of
+  // 2 ms, about 12 000 events per sample), and random input of the same shape and mean density for comparison.
+  'shd-spoken': { inputs: 700, hidden: [256], outputs: 20, recurrent: true, steps: 500, batch: 256, data: { name: 'spoken-digits' }, gain: 1 },
+  'shd-spoken-random': { inputs: 700, hidden: [256], outputs: 20, recurrent: true, steps: 500, batch: 256, density: 0.034, gain: 1 },
 };
 
 // The Open Neuromorphic library benchmark shape: one dense layer + LIF, n neurons, batch 16, T = 500, dense input.

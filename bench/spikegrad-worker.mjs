@@ -1,7 +1,7 @@
 // Runs one benchmark config in this process (fresh for every config, so peak RSS is the config's own):
 // a training iteration = lossAndGradient + Adam step. Prints one JSON line.
 //   node bench/spikegrad-worker.mjs '<config json>' <threads> <repeats>
-import { Network, createOptimizer } from '../dist/index.js';
+import { Network, createOptimizer, loadDataset, makeBatch } from '../dist/index.js';
 import { median } from './common.mjs';
 import { randomBatch } from './random-batch.mjs';
 
@@ -25,7 +25,9 @@ if (dumpDir) {
   for (const name of net.parameterNames) raw(`${name}.f32`, net.parameters[name]);
 }
 const optimizer = createOptimizer({ kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 }, net.parameters, { threads });
-const batch = randomBatch(cfg);
+// A config with `data` trains on the first samples of a real data set's training split (spoken-digits: cochlear
+// spikes of speech), otherwise on random Bernoulli input.
+const batch = cfg.data ? makeBatch((await loadDataset(cfg.data, { threads })).splits.train, Array.from({ length: cfg.batch }, (_, i) => i)) : randomBatch(cfg);
 if (dumpDir) {
   const { batch: B, steps: T, inputs: C } = cfg;
   const raw = (name, a) => writeFileSync(path.join(dumpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));

@@ -113,7 +113,8 @@ void read_batch(Bytes& in, const NetworkSpec& spec, BatchData& b) {
     v.values_length = static_cast<std::int64_t>(b.values.size());
   } else {
     // Events: offsets built from small per-sample counts (mostly consistent) or raw; times and units mostly in
-    // range, sometimes anything.
+    // range, sometimes anything. With mode 128, bursts: up to 255 events per sample, most in the same step (more
+    // events in one step than any layer has neurons, as cochlear input has).
     const int offsets_length = size + 1 + ((mode & 2) ? static_cast<int>(in.u8() % 3) - 1 : 0);
     b.offsets.resize(static_cast<std::size_t>(std::max(0, offsets_length)));
     std::int32_t total = 0;
@@ -122,7 +123,7 @@ void read_batch(Bytes& in, const NetworkSpec& spec, BatchData& b) {
         b.offsets[i] = in.i32();
       } else {
         b.offsets[i] = total;
-        total += in.u8() % 6;
+        total += (mode & 128) ? in.u8() : in.u8() % 6;
       }
     }
     const std::int32_t events = (mode & 4) ? static_cast<std::int32_t>(in.u8() % 40) : (b.offsets.empty() ? 0 : b.offsets.back());
@@ -131,7 +132,7 @@ void read_batch(Bytes& in, const NetworkSpec& spec, BatchData& b) {
     std::int32_t t = 0;
     for (auto& x : b.times) {
       // Mostly non-decreasing steps; with mode 16 sometimes a step back (unsorted events must be refused).
-      t += (mode & 16) ? static_cast<std::int32_t>(in.u8() % 5) - 1 : static_cast<std::int32_t>(in.u8() % 3);
+      t += (mode & 16) ? static_cast<std::int32_t>(in.u8() % 5) - 1 : (mode & 128) ? static_cast<std::int32_t>(in.u8() % 16 == 0) : static_cast<std::int32_t>(in.u8() % 3);
       x = (mode & 32) ? in.i32() : t;
     }
     for (auto& x : b.units) x = (mode & 64) ? in.i32() : in.small(-1, std::max(0, spec.inputs));

@@ -16,7 +16,8 @@ import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
 import { parseWithSchema } from '../util/validate.js';
-import { type DatasetSplits, EventDataset, indexArrayFor } from './dataset.js';
+import type { DatasetSplits, EventDataset } from './dataset.js';
+import { EventsBuilder } from './events-builder.js';
 
 export const AudioFolderOptionsSchema = z
   .object({
@@ -92,9 +93,8 @@ export async function loadAudioFolder(o: AudioFolderOptions, threads: number, lo
   const all = files.flatMap((list, label) => list.map((f) => ({ file: f, label })));
   log(`audio: ${all.length} files in ${classes.length} classes under ${o.path}`);
   const grid = { dt: o.dt, steps: o.steps };
-  const times: number[] = [];
-  const units: number[] = [];
-  const offsets = [0];
+  const inputs = frontEndInputs(fe);
+  const events = new EventsBuilder(o.steps, inputs);
   const chunk = 256;
   for (let start = 0; start < all.length; start += chunk) {
     const part = all.slice(start, start + chunk);
@@ -112,21 +112,13 @@ export async function loadAudioFolder(o: AudioFolderOptions, threads: number, lo
       return x;
     });
     const ev = await cochleaEvents(fe, sounds, grid, threads);
-    for (let i = 0; i < part.length; i++) {
-      for (let e = ev.offsets[i]; e < ev.offsets[i + 1]; e++) {
-        times.push(ev.times[e]);
-        units.push(ev.units[e]);
-      }
-      offsets.push(times.length);
-    }
+    part.forEach(({ label }, i) => {
+      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
+      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, label);
+    });
     log(`audio: ${Math.min(all.length, start + chunk)} of ${all.length}`);
   }
-  const inputs = frontEndInputs(fe);
-  const timeArray = indexArrayFor(o.steps, times.length);
-  timeArray.set(times);
-  const unitArray = indexArrayFor(inputs, units.length);
-  unitArray.set(units);
-  const data = new EventDataset({ name: 'audio', classes: classes.length, inputs, steps: o.steps, offsets: Float64Array.from(offsets), times: timeArray, units: unitArray, labels: Int32Array.from(all.map((a) => a.label)), classNames: classes });
+  const data = events.build({ name: 'audio', classes: classes.length, inputs, steps: o.steps, classNames: classes });
   const validList = readList(path.join(o.path, VALIDATION_LIST));
   const testList = readList(path.join(o.path, TESTING_LIST));
   const split: ('train' | 'valid' | 'test')[] = new Array(all.length);

@@ -17,7 +17,8 @@ import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
 import { parseWithSchema } from '../util/validate.js';
-import { type DatasetSplits, EventDataset, indexArrayFor } from './dataset.js';
+import type { DatasetSplits, EventDataset } from './dataset.js';
+import { EventsBuilder } from './events-builder.js';
 import { holdOutGroups } from './splits.js';
 
 export const DIGIT_WORDS = {
@@ -158,10 +159,8 @@ export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: numb
   log(`spoken-digits: synthesizing ${jobs.length} utterances with ${version.split(' ').slice(0, 4).join(' ')}`);
   const grid = { dt: o.dt, steps: o.steps };
   const chunk = 256;
-  const times: number[] = [];
-  const units: number[] = [];
-  const offsets = [0];
-  const labels: number[] = [];
+  const inputs = frontEndInputs(fe);
+  const events = new EventsBuilder(o.steps, inputs);
   const groups: number[] = [];
   for (let start = 0; start < jobs.length; start += chunk) {
     const part = jobs.slice(start, start + chunk);
@@ -177,34 +176,14 @@ export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: numb
       return x;
     });
     const ev = await cochleaEvents(fe, sounds, grid, threads);
-    for (let i = 0; i < part.length; i++) {
-      for (let e = ev.offsets[i]; e < ev.offsets[i + 1]; e++) {
-        times.push(ev.times[e]);
-        units.push(ev.units[e]);
-      }
-      offsets.push(times.length);
-      labels.push(part[i].label);
-      groups.push(part[i].speaker);
-    }
+    part.forEach((job, i) => {
+      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
+      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, job.label, job.speaker);
+      groups.push(job.speaker);
+    });
     log(`spoken-digits: ${Math.min(jobs.length, start + chunk)} of ${jobs.length}`);
   }
-  const inputs = frontEndInputs(fe);
-  const timeArray = indexArrayFor(o.steps, times.length);
-  timeArray.set(times);
-  const unitArray = indexArrayFor(inputs, units.length);
-  unitArray.set(units);
-  const all = new EventDataset({
-    name: 'spoken-digits',
-    classes: words.length,
-    inputs,
-    steps: o.steps,
-    offsets: Float64Array.from(offsets),
-    times: timeArray,
-    units: unitArray,
-    labels: Int32Array.from(labels),
-    groups: Int32Array.from(groups),
-    classNames: words.map((w) => `${w.lang}:${w.word}`),
-  });
+  const all = events.build({ name: 'spoken-digits', classes: words.length, inputs, steps: o.steps, classNames: words.map((w) => `${w.lang}:${w.word}`), withGroups: true });
   const test: number[] = [];
   const rest: number[] = [];
   groups.forEach((g, i) => (testSet.has(g) ? test : rest).push(i));
