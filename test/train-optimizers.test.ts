@@ -5,6 +5,7 @@ import { addWeightDecay, clipByGlobalNorm, globalNorm } from '../src/train/gradi
 import { Rng } from '../src/index.js';
 import { Adam, Adamax, createOptimizer, Sgd, Smorms3 } from '../src/train/optimizers/index.js';
 import { learningRate } from '../src/train/schedules.js';
+import { parseTrainConfig } from '../src/train/train-config.js';
 import { bitsEqual } from './helpers.js';
 
 const param = () => ({ w: Float32Array.from([1]) });
@@ -97,6 +98,19 @@ describe('gradient tools and schedules', () => {
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 0, 0, 10, 20)).toBeCloseTo(0.1, 12);
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 10, 0, 10, 20)).toBeCloseTo(0.055, 12);
     expect(learningRate({ kind: 'cosine', minLr: 0.01 }, 0.1, 19, 10, 10, 20)).toBeCloseTo(0.01, 12);
+  });
+
+  it('warms up linearly over warmupEpochs, batch by batch, then follows the schedule', () => {
+    const warm = { kind: 'constant' as const, warmupEpochs: 2 };
+    expect(learningRate(warm, 0.1, 0, 0, 10, 20)).toBeCloseTo(0.1 * (1 / 20), 12); // first batch: one step of 20
+    expect(learningRate(warm, 0.1, 0, 9, 10, 20)).toBeCloseTo(0.05, 12);
+    expect(learningRate(warm, 0.1, 1, 9, 10, 20)).toBeCloseTo(0.1, 12);
+    expect(learningRate(warm, 0.1, 5, 0, 10, 20)).toBe(0.1);
+    // On top of cosine: the cosine's own rate, scaled during the warm-up.
+    const cos = { kind: 'cosine' as const, minLr: 0, warmupEpochs: 4 };
+    expect(learningRate(cos, 0.1, 1, 9, 10, 20)).toBeCloseTo(0.5 * 0.05 * (1 + Math.cos(Math.PI * (1.9 / 20))), 12);
+    // A config without it is unchanged (and so is a sweep trial's id).
+    expect(parseTrainConfig({}).schedule).toEqual({ kind: 'constant' });
   });
 });
 

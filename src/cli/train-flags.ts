@@ -39,6 +39,7 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--step-size <epochs>', 'step schedule: epochs between decays', positiveInteger)
     .option('--gamma <x>', 'step schedule: decay factor', number)
     .option('--min-lr <x>', 'cosine schedule: final learning rate', number)
+    .option('--warmup-epochs <x>', 'any schedule: linear warm-up of the learning rate over this many epochs', number)
     .option('--epochs <n>', 'training epochs', positiveInteger)
     .option('--batch-size <n>', 'training batch size', positiveInteger)
     .option('--eval-batch-size <n>', 'batch size of validation and test passes', positiveInteger)
@@ -99,6 +100,7 @@ export function applyTrainFlags(base: Record<string, unknown>, flags: Flags, dat
   set(['schedule', 'stepSize'], 'stepSize');
   set(['schedule', 'gamma'], 'gamma');
   set(['schedule', 'minLr'], 'minLr');
+  set(['schedule', 'warmupEpochs'], 'warmupEpochs');
   set(['epochs'], 'epochs');
   set(['batchSize'], 'batchSize');
   set(['evalBatchSize'], 'evalBatchSize');
