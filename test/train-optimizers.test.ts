@@ -110,7 +110,8 @@ describe('gradient tools and schedules', () => {
     const cos = { kind: 'cosine' as const, minLr: 0, warmupEpochs: 4 };
     expect(learningRate(cos, 0.1, 1, 9, 10, 20)).toBeCloseTo(0.5 * 0.05 * (1 + Math.cos(Math.PI * (1.9 / 20))), 12);
     // A config without it is unchanged (and so is a sweep trial's id).
-    expect(parseTrainConfig({}).schedule).toEqual({ kind: 'constant' });
+    expect(parseTrainConfig({ schedule: { kind: 'constant' } }).schedule).toEqual({ kind: 'constant' });
+    expect(parseTrainConfig({}).schedule).toEqual({ kind: 'cosine', minLr: 0, warmupEpochs: 5 });
   });
 });
 
