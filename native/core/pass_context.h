@@ -73,7 +73,9 @@ double monotonic_seconds();
 // Per-thread scratch, carved by the pass bodies in this order and sized by Engine::plan():
 //   forward:  current, membrane [max_chunk x max layer size each], discard, compact row [max layer size each],
 //             then (reusing the start once the layers are done) readout J, Y [outputs each]; integer scratch: input
-//             and recurrent row lists [max_chunk x max layer size each] and their counts [max_chunk each]
+//             and recurrent row lists [max_chunk x max layer size each] and their counts [max_chunk each]. The
+//             input list holds the spikes of the layer below (at most its size); the first layer's input rows are
+//             read in place from the batch's event array (a step may hold any number of events).
 //   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each], then a
 //             compact row [max layer size], then a padded copy of one target's adjoint rows [max_chunk x
 //             padded_row_floats(max of the layer sizes and outputs)]
