@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { expandTrials, parseSweepSpec, setField } from '../src/sweep/spec.js';
+import { parseTrainConfig } from '../src/train/train-config.js';
 
 describe('sweep spec expansion', () => {
   it('expands a grid as a product, the last field fastest', () => {
@@ -21,7 +22,9 @@ describe('sweep spec expansion', () => {
       list: [{ 'network.reset': 'differentiable' }, { lr: 0.01 }],
     });
     const trials = expandTrials(spec);
-    expect(trials.map((t) => `${t.config.lr}/${t.config.network.reset}`)).toEqual(['0.01/detached', '0.02/detached', '0.05/detached', '0.02/differentiable']);
+    // The list's first item takes the default rate; its second equals a grid trial and is listed once.
+    const defaultLr = parseTrainConfig({}).lr;
+    expect(trials.map((t) => `${t.config.lr}/${t.config.network.reset}`)).toEqual(['0.01/detached', '0.02/detached', '0.05/detached', `${defaultLr}/differentiable`]);
     expect(trials.every((t) => t.config.epochs === 3)).toBe(true);
   });
 

@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 
-/** Learning-rate schedules: constant (default), step (stepSize epochs, gamma), cosine (to minLr). */
 // Optional without a default: configs without it keep their exact form (and a sweep's trial ids).
 const warmupEpochs = z.number().positive().max(100_000).optional();
+/** Learning-rate schedules: constant, step (stepSize epochs, gamma), cosine (to minLr); any with warmupEpochs. */
 export const ScheduleConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), warmupEpochs }).strict(),
   z.object({ kind: z.literal('step'), stepSize: z.number().int().min(1), gamma: z.number().positive().max(1).default(0.1), warmupEpochs }).strict(),
