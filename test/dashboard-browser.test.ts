@@ -49,6 +49,24 @@ async function inkFraction(png: string): Promise<number> {
   }
 }
 
+/**
+ * Clicks the first element matching `selector` whose text contains `text`, inside the page in one step: the
+ * sources list is re-rendered whenever a source changes, so an element handle taken first may be detached by the
+ * time a separate click reaches it.
+ */
+const clickText = (selector: string, text: string) =>
+  page.waitForFunction(
+    (s, t) => {
+      const target = [...document.querySelectorAll(s)].find((e: any) => e.textContent.includes(t));
+      if (!target) return false;
+      target.click();
+      return true;
+    },
+    { timeout: 30_000 },
+    selector,
+    text,
+  );
+
 const imageLoaded = (selector: string) => page.waitForFunction((s) => {
   const img = document.querySelector(s);
   return img !== null && img.complete && img.naturalWidth > 100;
@@ -75,7 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.goto(dash.url);
     await page.waitForSelector('[data-testid="sweep-link"]');
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
-    await page.click('[data-testid="sweep-link"]');
+    await clickText('[data-testid="sweep-link"]', fx.sweep);
     await page.waitForSelector('[data-testid="trials"] tbody tr');
     const statuses = await page.$$eval('[data-testid="trials"] tbody tr td:first-child [data-status]', (els: any[]) => els.map((e) => e.getAttribute('data-status')).sort());
     expect(statuses).toEqual(['done', 'done', 'failed', 'running']);
@@ -114,7 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
   }, 120_000);
 
   it("draws a run's learning curves and its epochs", async () => {
-    await page.click('[data-testid="run-link"]');
+    await clickText('[data-testid="run-link"]', 'tiny');
     await imageLoaded('[data-testid="figure-curves"]');
     const curves = await page.$('[data-testid="figure-curves"]');
     expect(await inkFraction((await curves!.screenshot({ encoding: 'base64' })) as string)).toBeGreaterThan(0.02);
