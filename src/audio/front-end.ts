@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import type { EventsBuilder } from '../data/events-builder.js';
 import { loadNative } from '../model/native.js';
 import { parseWithSchema } from '../util/validate.js';
 
@@ -89,27 +90,55 @@ export interface TimeGrid {
   steps: number;
 }
 
+/** Utterances (at fe.sampleRate, level-normalized) through the native front end on the given time grid. */
+function runFrontEnd(fe: FrontEnd, utterances: Float32Array[], grid: TimeGrid, options: { threads: number; cochleagram?: boolean }) {
+  const { audio, offsets } = concat(utterances);
+  const { kind, ...rest } = fe;
+  return loadNative().audioFrontEnd({ kind, ...rest, dt: grid.dt, steps: grid.steps }, audio, offsets, options);
+}
+
 /** Spikes of many utterances (already at fe.sampleRate and level-normalized): per utterance, sorted events. */
 export async function cochleaEvents(fe: Extract<FrontEnd, { kind: 'cochlea' }>, utterances: Float32Array[], grid: TimeGrid, threads: number) {
-  const { audio, offsets } = concat(utterances);
-  const { kind: _k, ...options } = fe;
-  const r = await loadNative().audioFrontEnd({ kind: 'cochlea', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads });
+  const r = await runFrontEnd(fe, utterances, grid, { threads });
   return { offsets: r.offsets!, times: r.times!, units: r.units! };
+}
+
+/**
+ * Spikes of `items`, encoded `chunk` at a time so only one chunk's sounds are in memory: `sound` makes each item's
+ * utterance (at fe.sampleRate, level-normalized), the events of every item go to `events` in order with its label
+ * and group, and `progress` hears how many are done.
+ */
+export async function encodeToEvents<T>(
+  fe: Extract<FrontEnd, { kind: 'cochlea' }>,
+  items: T[],
+  grid: TimeGrid,
+  threads: number,
+  sound: (part: T[]) => Promise<Float32Array[]>,
+  events: EventsBuilder,
+  labelOf: (item: T) => { label: number; group?: number },
+  progress: (done: number) => void = () => undefined,
+  chunk = 256,
+): Promise<void> {
+  for (let start = 0; start < items.length; start += chunk) {
+    const part = items.slice(start, start + chunk);
+    const ev = await cochleaEvents(fe, await sound(part), grid, threads);
+    part.forEach((item, i) => {
+      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
+      const { label, group } = labelOf(item);
+      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, label, group);
+    });
+    progress(start + part.length);
+  }
 }
 
 /** Log-mel inputs of many utterances: [n][steps][filters]. */
 export async function logMelValues(fe: Extract<FrontEnd, { kind: 'log-mel' }>, utterances: Float32Array[], grid: TimeGrid, threads: number): Promise<Float32Array> {
-  const { audio, offsets } = concat(utterances);
-  const { kind: _k, ...options } = fe;
-  const r = await loadNative().audioFrontEnd({ kind: 'log-mel', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads });
-  return r.values!;
+  return (await runFrontEnd(fe, utterances, grid, { threads })).values!;
 }
 
 /** One utterance's cochleagram ([steps][channels], compressed hair-cell output) and spikes, for figures. */
 export async function cochleagram(fe: Extract<FrontEnd, { kind: 'cochlea' }>, utterance: Float32Array, grid: TimeGrid) {
-  const { audio, offsets } = concat([utterance]);
-  const { kind: _k, ...options } = fe;
-  const r = await loadNative().audioFrontEnd({ kind: 'cochlea', ...options, dt: grid.dt, steps: grid.steps }, audio, offsets, { threads: 1, cochleagram: true });
+  const r = await runFrontEnd(fe, [utterance], grid, { threads: 1, cochleagram: true });
   return { cochleagram: r.cochleagram!, times: r.times!, units: r.units! };
 }
 

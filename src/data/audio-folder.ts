@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { cochleaEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
+import { encodeToEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
 import { resample } from '../audio/resample.js';
 import { decodeWav } from '../audio/wav.js';
 import { ConfigError } from '../util/errors.js';
@@ -95,29 +95,20 @@ export async function loadAudioFolder(o: AudioFolderOptions, threads: number, lo
   const grid = { dt: o.dt, steps: o.steps };
   const inputs = frontEndInputs(fe);
   const events = new EventsBuilder(o.steps, inputs);
-  const chunk = 256;
-  for (let start = 0; start < all.length; start += chunk) {
-    const part = all.slice(start, start + chunk);
-    const sounds = part.map(({ file }) => {
-      const full = path.join(o.path, file);
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(full);
-      } catch (err) {
-        throw new ConfigError('data set', [{ path: 'dataset.path', message: `${full}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
-      }
-      const wav = decodeWav(bytes, full);
-      const x = resample(wav.samples, wav.sampleRate, fe.sampleRate);
-      normalizeLevel(x, full);
-      return x;
-    });
-    const ev = await cochleaEvents(fe, sounds, grid, threads);
-    part.forEach(({ label }, i) => {
-      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
-      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, label);
-    });
-    log(`audio: ${Math.min(all.length, start + chunk)} of ${all.length}`);
-  }
+  const read = ({ file }: { file: string }) => {
+    const full = path.join(o.path, file);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(full);
+    } catch (err) {
+      throw new ConfigError('data set', [{ path: 'dataset.path', message: `${full}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+    }
+    const wav = decodeWav(bytes, full);
+    const x = resample(wav.samples, wav.sampleRate, fe.sampleRate);
+    normalizeLevel(x, full);
+    return x;
+  };
+  await encodeToEvents(fe, all, grid, threads, async (part) => part.map(read), events, ({ label }) => ({ label }), (done) => log(`audio: ${done} of ${all.length}`));
   const data = events.build({ name: 'audio', classes: classes.length, inputs, steps: o.steps, classNames: classes });
   const validList = readList(path.join(o.path, VALIDATION_LIST));
   const testList = readList(path.join(o.path, TESTING_LIST));

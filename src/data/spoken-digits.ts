@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 
 import { z } from 'zod';
 
-import { cochleaEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
+import { encodeToEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
 import { resample } from '../audio/resample.js';
 import { decodeWav } from '../audio/wav.js';
 import { ConfigError } from '../util/errors.js';
@@ -158,31 +158,30 @@ export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: numb
   for (let s = 0; s < o.speakers; s++) for (const w of words) for (let rep = 0; rep < o.repetitions; rep++) jobs.push({ speaker: s, ...w, rep });
   log(`spoken-digits: synthesizing ${jobs.length} utterances with ${version.split(' ').slice(0, 4).join(' ')}`);
   const grid = { dt: o.dt, steps: o.steps };
-  const chunk = 256;
   const inputs = frontEndInputs(fe);
   const events = new EventsBuilder(o.steps, inputs);
-  const groups: number[] = [];
-  for (let start = 0; start < jobs.length; start += chunk) {
-    const part = jobs.slice(start, start + chunk);
-    const sounds = await pool(part, Math.max(1, threads), async (job) => {
-      const rng = new Rng(deriveSeed(o.seed, `utterance-${job.speaker}-${job.label}-${job.rep}`));
-      const v = voices[job.speaker];
-      const voice = `${job.lang === 'en' ? v.en : 'de'}+${v.variant}`;
-      const wav = decodeWav(await speak(voice, Math.max(0, Math.min(99, v.pitch + rng.int(11) - 5)), v.speed + rng.int(21) - 10, job.word), `espeak-ng ${voice} "${job.word}"`);
-      let x = resample(wav.samples, wav.sampleRate, fe.sampleRate);
-      if (rng.uniform() < o.room) x = addRoom(x, fe.sampleRate, rng);
-      addNoise(x, o.snr[0] + (o.snr[1] - o.snr[0]) * rng.uniform(), rng);
-      normalizeLevel(x, `espeak-ng ${voice} "${job.word}"`);
-      return x;
-    });
-    const ev = await cochleaEvents(fe, sounds, grid, threads);
-    part.forEach((job, i) => {
-      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
-      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, job.label, job.speaker);
-      groups.push(job.speaker);
-    });
-    log(`spoken-digits: ${Math.min(jobs.length, start + chunk)} of ${jobs.length}`);
-  }
+  const synthesize = async (job: (typeof jobs)[number]) => {
+    const rng = new Rng(deriveSeed(o.seed, `utterance-${job.speaker}-${job.label}-${job.rep}`));
+    const v = voices[job.speaker];
+    const voice = `${job.lang === 'en' ? v.en : 'de'}+${v.variant}`;
+    const wav = decodeWav(await speak(voice, Math.max(0, Math.min(99, v.pitch + rng.int(11) - 5)), v.speed + rng.int(21) - 10, job.word), `espeak-ng ${voice} "${job.word}"`);
+    let x = resample(wav.samples, wav.sampleRate, fe.sampleRate);
+    if (rng.uniform() < o.room) x = addRoom(x, fe.sampleRate, rng);
+    addNoise(x, o.snr[0] + (o.snr[1] - o.snr[0]) * rng.uniform(), rng);
+    normalizeLevel(x, `espeak-ng ${voice} "${job.word}"`);
+    return x;
+  };
+  await encodeToEvents(
+    fe,
+    jobs,
+    grid,
+    threads,
+    (part) => pool(part, Math.max(1, threads), synthesize),
+    events,
+    (job) => ({ label: job.label, group: job.speaker }),
+    (done) => log(`spoken-digits: ${done} of ${jobs.length}`),
+  );
+  const groups = jobs.map((job) => job.speaker);
   const all = events.build({ name: 'spoken-digits', classes: words.length, inputs, steps: o.steps, classNames: words.map((w) => `${w.lang}:${w.word}`), withGroups: true });
   const test: number[] = [];
   const rest: number[] = [];
