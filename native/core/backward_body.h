@@ -89,18 +89,19 @@ struct ChunkSpikes {
   SpikeGroups groups;
 };
 
-// Integer scratch (see WorkspacePlan::int_scratch): the per-sample lists, the grouped samples, the counts, then
-// per neuron an end and an active-neuron entry. Grouping is a counting sort over the neurons.
+// The step's spikes of the chunk, per sample and grouped by neuron (the spans of BackwardScratch). Grouping is a
+// counting sort over the neurons.
 template <class Isa>
 SG_INLINE ChunkSpikes collect_chunk_spikes(const PassContext& ctx, const LayerView& layer, int b0, int M, int n,
                                            std::int32_t* ints) {
   const int H = layer.size;
-  const std::int64_t stride = round_to_line(ctx.max_size);
-  std::int32_t* lists = ints;
-  std::int32_t* samples = lists + M * stride;
-  std::int32_t* counts = samples + M * stride;
-  std::int32_t* ends = counts + round_to_line(ctx.max_chunk);
-  std::int32_t* active = ends + round_to_line(ctx.max_size);
+  const BackwardScratch& span = ctx.scratch.backward;
+  const std::int64_t stride = span.list_stride;
+  std::int32_t* lists = ints + span.spike_lists;
+  std::int32_t* samples = ints + span.grouped_samples;
+  std::int32_t* counts = ints + span.spike_counts;
+  std::int32_t* ends = ints + span.neuron_ends;
+  std::int32_t* active = ints + span.active_neurons;
   ChunkSpikes s{lists, counts, stride, 0, SpikeGroups{active, 0, ends, samples}};
   for (int r = 0; r < M; ++r) {
     counts[r] = collect_spikes<Isa>(layer.buffers->spikes.data() + spikes_row(b0 + r, n, ctx.steps, H), H, lists + r * stride);
@@ -179,23 +180,22 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
   std::memset(grads, 0, sizeof(float) * ctx.partition_floats);
 
   // Adjoints of the current step for the chunk's samples, row r = sample b0 + r.
-  float* gJ = scratch;  // dL/dJ[n+1]
-  float* gY = gJ + round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * C);  // dL/dY[n+1], all paths
-  float* cursor = gY + round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * C);
+  const BackwardScratch& span = ctx.scratch.backward;
+  float* gJ = scratch + span.readout_current_grad;  // dL/dJ[n+1]
+  float* gY = scratch + span.readout_trace_grad;    // dL/dY[n+1], all paths
   float* gU[kMaxLayers];
   float* gI[kMaxLayers];
   float* gS[kMaxLayers];
   for (int l = 0; l < L; ++l) {
-    const std::int64_t rows = round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * ctx.layers[l].size);
-    gU[l] = cursor;
-    gI[l] = cursor + rows;
-    gS[l] = cursor + 2 * rows;
-    cursor += 3 * rows;
+    gU[l] = scratch + span.membrane_grad[l];
+    gI[l] = scratch + span.current_grad[l];
+    gS[l] = scratch + span.spike_grad[l];
     std::memset(gU[l], 0, sizeof(float) * M * ctx.layers[l].size);
     std::memset(gI[l], 0, sizeof(float) * M * ctx.layers[l].size);
   }
-  float* compact_row = cursor;  // one row of converted compact state
-  float* padded = compact_row + round_to_line(ctx.max_size);  // adjoint rows for add_spike_rows
+  float* compact_row = scratch + span.compact_row;
+  float* padded = scratch + span.padded_adjoints;  // adjoint rows for add_spike_rows
+  std::int32_t* spike_list = ints + span.spike_lists;  // the per-sample update's list of one sample
   std::memset(gJ, 0, sizeof(float) * M * C);  // J[T] reaches no Y in 1..T
   std::memset(gY, 0, sizeof(float) * M * C);
   add_readout_direct_gradient(ctx, b0, M, T, gY);
@@ -271,11 +271,11 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
         for (int l = 0; l < L; ++l) {
           if (group[l]) continue;
           const int H = ctx.layers[l].size;
-          const int count = collect_spikes<Isa>(ctx.layers[l].buffers->spikes.data() + spikes_row(b, n, T, H), H, ints);
+          const int count = collect_spikes<Isa>(ctx.layers[l].buffers->spikes.data() + spikes_row(b, n, T, H), H, spike_list);
           if (count == 0) continue;
           for (int k = 0; k < target_count[l]; ++k) {
             const SpikeTarget& t = targets[l][k];
-            add_to_rows<Isa>(t.gradient, t.width, ints, count, t.adjoints + static_cast<std::int64_t>(r) * t.width, t.width);
+            add_to_rows<Isa>(t.gradient, t.width, spike_list, count, t.adjoints + static_cast<std::int64_t>(r) * t.width, t.width);
           }
         }
       }

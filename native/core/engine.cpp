@@ -175,34 +175,24 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
   const std::int64_t B = batch_size, T = steps, C = spec_.outputs;
   WorkspacePlan p;
   p.compact = compact;
-  int max_size = 0;
-  std::int64_t hidden_sum = 0;
+  std::vector<int> sizes;
   for (const LayerSpec& l : spec_.layers) {
     p.layer_cells += B * T * l.size;
     p.layer_neurons += B * l.size;
-    max_size = std::max(max_size, l.size);
-    hidden_sum += l.size;
+    sizes.push_back(l.size);
   }
   p.step_begin = B * (T + 1);
   p.per_output = B * C;
   const std::int64_t H0 = spec_.layers[0].size;
   p.partitions = partition_count(batch_size, dense_input);
   p.max_chunk = static_cast<int>((B + p.partitions - 1) / p.partitions);
-  const std::int64_t chunk_rows = round_to_line(static_cast<std::int64_t>(p.max_chunk) * max_size);
-  const std::int64_t forward = 2 * chunk_rows + 2 * round_to_line(max_size) + 2 * round_to_line(C);
   if (dense_input) {
     p.dense_drive = B * T * H0;
     p.packed_input = packed_panels_size(static_cast<int>(H0), spec_.inputs, PW);
   }
-  std::int64_t backward_floats = 0;
   if (backward) {
     p.partition_floats = static_cast<std::int64_t>(p.partitions) * layout_for(dense_input).floats;
     if (dense_input) p.dense_grad = packed_panels_size(static_cast<int>(H0), static_cast<int>(B * T), PW);
-    backward_floats = 2 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * C);
-    for (const LayerSpec& l : spec_.layers) backward_floats += 3 * round_to_line(static_cast<std::int64_t>(p.max_chunk) * l.size);
-    backward_floats += round_to_line(max_size);  // compact row
-    // Padded adjoints (add_spike_rows): a grouped target is as wide as a hidden layer or, the readout, the outputs.
-    backward_floats += static_cast<std::int64_t>(p.max_chunk) * padded_row_floats(std::max<std::int64_t>(max_size, C));
     for (std::size_t i = 0; i < params_.size(); ++i) {
       const ParameterInfo& info = params_[i];
       const bool transposed = info.kind == ParameterInfo::Kind::Readout || (info.kind == ParameterInfo::Kind::Input && info.layer > 0) ||
@@ -210,13 +200,10 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
       if (transposed) p.transposed += packed_panels_size(info.rows, info.cols, PW);
     }
   }
-  p.scratch_floats = round_to_line(std::max(forward, backward_floats));
+  p.scratch = scratch_layout(p.max_chunk, sizes, static_cast<int>(C), backward);
+  p.scratch_floats = p.scratch.floats;
+  p.int_scratch = p.scratch.ints;
   p.forward_weights = forward_weight_floats(dense_input);
-  // Forward: input and recurrent row lists per sample of a chunk and their counts. Backward (collect_chunk_spikes): a
-  // spike list per sample, the grouped samples, the counts, and per neuron an end and an active-neuron entry.
-  const std::int64_t lists = 2 * p.max_chunk * round_to_line(max_size);
-  p.int_scratch = round_to_line(lists + std::max<std::int64_t>(2 * p.max_chunk, round_to_line(p.max_chunk) + 2 * round_to_line(max_size)));
-  (void)hidden_sum;
   return p;
 }
 
@@ -258,7 +245,6 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
       v.recurrent_grad_offset = layout.offset[recurrent_index_[l]];
     }
     v.buffers = &ws_.layers[l];
-    ctx.max_size = std::max(ctx.max_size, s.size);
     for (const RegularizerSpec& r : options.regularizers) {
       if (r.layer < 0 || r.layer == l) v.has_count_grad = true;
     }
@@ -281,6 +267,7 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ctx.chunk_begin.resize(P + 1);
   for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
   ctx.max_chunk = plan.max_chunk;
+  ctx.scratch = plan.scratch;
   if (ctx.dense_input) {
     ensure_size(ws_.dense_drive, static_cast<std::size_t>(plan.dense_drive));
     ensure_size(ws_.packed_input, static_cast<std::size_t>(plan.packed_input));

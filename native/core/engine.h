@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "isa_dispatch.h"
 #include "regularizers.h"
+#include "scratch_layout.h"
 #include "spec.h"
 #include "stream.h"
 #include "workspace.h"
@@ -74,6 +75,7 @@ struct WorkspacePlan {
   std::int64_t forward_weights = 0;  // floats: copies of the weights the forward pass reads by row, or 0
   int partitions = 0;
   int max_chunk = 0;
+  ScratchLayout scratch;             // how each thread's scratch is carved
   std::int64_t bytes(int threads) const;
 };
 

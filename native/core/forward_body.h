@@ -22,22 +22,22 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   const LayerView& layer = ctx.layers[l];
   const int H = layer.size;
   const int T = ctx.steps;
-  const std::int64_t rows = round_to_line(static_cast<std::int64_t>(ctx.max_chunk) * ctx.max_size);
-  float* __restrict current = scratch;           // [M][H]
-  float* __restrict membrane = scratch + rows;   // [M][H]
-  float* __restrict discard = membrane + rows;   // pre-reset of step T (never needed)
+  const ForwardScratch& span = ctx.scratch.forward;
+  float* __restrict current = scratch + span.current;    // [M][H]
+  float* __restrict membrane = scratch + span.membrane;  // [M][H]
+  float* __restrict discard = scratch + span.discard;    // pre-reset of step T (never needed)
   std::memset(current, 0, sizeof(float) * M * H);
   std::memset(membrane, 0, sizeof(float) * M * H);
   // Per sample, this step's input rows and recurrent rows, and their counts.
-  const std::int64_t list_stride = round_to_line(ctx.max_size);
-  std::int32_t* in_rows = ints;
-  std::int32_t* rec_rows = ints + static_cast<std::int64_t>(ctx.max_chunk) * list_stride;
-  std::int32_t* in_count = rec_rows + static_cast<std::int64_t>(ctx.max_chunk) * list_stride;
-  std::int32_t* rec_count = in_count + ctx.max_chunk;
+  const std::int64_t list_stride = span.list_stride;
+  std::int32_t* in_rows = ints + span.input_rows;
+  std::int32_t* rec_rows = ints + span.recurrent_rows;
+  std::int32_t* in_count = ints + span.input_counts;
+  std::int32_t* rec_count = ints + span.recurrent_counts;
 
   float* __restrict pre_reset = layer.buffers->pre_reset.data();
   std::uint16_t* __restrict pre_reset_compact = layer.buffers->pre_reset_compact.data();
-  float* __restrict compact_row = discard + round_to_line(ctx.max_size);
+  float* __restrict compact_row = scratch + span.compact_row;
   const float threshold = ctx.surrogate.threshold;
   std::uint8_t* __restrict spikes = layer.buffers->spikes.data();
   for (int r = 0; r < M; ++r) {
@@ -157,13 +157,14 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
 
 // Readout: J[n+1] = a_syn J[n] + W_out^T S[n];  Y[n+1] = a_out Y[n] + (1 - a_out) J[n], reduced over n = 1..T.
 template <class Isa>
-SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, std::int32_t* spike_list) {
+SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, std::int32_t* ints) {
   const int C = ctx.outputs;
   const int T = ctx.steps;
   const LayerView& last = ctx.layers.back();
   const int H = last.size;
-  float* __restrict J = scratch;
-  float* __restrict Y = scratch + round_to_line(C);
+  float* __restrict J = scratch + ctx.scratch.forward.readout_current;
+  float* __restrict Y = scratch + ctx.scratch.forward.readout_trace;
+  std::int32_t* spike_list = ints + ctx.scratch.forward.readout_spikes;
   std::memset(J, 0, sizeof(float) * C);
   std::memset(Y, 0, sizeof(float) * C);
   float* __restrict reduced = ctx.ws->logits.data() + static_cast<std::int64_t>(b) * C;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "batch.h"
+#include "scratch_layout.h"
 #include "spec.h"
 #include "surrogate.h"
 #include "workspace.h"
@@ -37,7 +38,6 @@ struct PassContext {
   int batch_size = 0;
   int steps = 0;
   int outputs = 0;
-  int max_size = 0;  // largest hidden layer
   Decays decays{};
   SurrogateParams surrogate{};
   ResetMode reset = ResetMode::Detached;
@@ -52,6 +52,7 @@ struct PassContext {
   // Backward partitions: chunk p covers samples [chunk_begin[p], chunk_begin[p+1]).
   std::vector<int> chunk_begin;
   int max_chunk = 0;
+  ScratchLayout scratch;  // each thread's float and integer scratch, carved into the spans the pass bodies use
   std::int64_t partition_floats = 0;
   // Analog input: the first layer's input currents are one GEMM per sample, and its weight gradient one
   // X^T G GEMM after the time loop, from dL/dI[n+1] rows stored here ([B][T][H0]).
@@ -69,16 +70,5 @@ struct PassContext {
 
 // Seconds on a monotonic clock (out of line: the per-ISA bodies call it only when profiling).
 double monotonic_seconds();
-
-// Per-thread scratch, carved by the pass bodies in this order and sized by Engine::plan():
-//   forward:  current, membrane [max_chunk x max layer size each], discard, compact row [max layer size each],
-//             then (reusing the start once the layers are done) readout J, Y [outputs each]; integer scratch: input
-//             and recurrent row lists [max_chunk x max layer size each] and their counts [max_chunk each]. The
-//             input list holds the spikes of the layer below (at most its size); the first layer's input rows are
-//             read in place from the batch's event array (a step may hold any number of events).
-//   backward: gJ, gY [max_chunk x outputs each], then per layer gU, gI, gS [max_chunk x layer size each], then a
-//             compact row [max layer size], then a padded copy of one target's adjoint rows [max_chunk x
-//             padded_row_floats(max of the layer sizes and outputs)]
-// (each piece rounded up to a cache line); integer scratch: one spike list of the largest layer.
 
 }  // namespace spikegrad
