@@ -63,7 +63,21 @@ __attribute__((target("arch=x86-64-v4"))) inline void lif_step_avx512(float* __r
     _mm_storeu_si128(reinterpret_cast<__m128i*>(spikes + i), _mm_maskz_mov_epi8(s, byte_one));
     _mm512_storeu_ps(counts + i, _mm512_mask_add_ps(_mm512_loadu_ps(counts + i), s, _mm512_loadu_ps(counts + i), one));
   }
-  lif_step_portable(membrane, current, pre_reset, spikes, counts, i, n, d, threshold);
+  if (i < n) {
+    // The last n % 16 neurons with the same operations under a lane mask (masked-off lanes are neither read nor
+    // written) instead of a scalar loop, which pays a hard-to-predict spike branch per neuron.
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    const __m512 u = _mm512_maskz_loadu_ps(m, membrane + i);
+    const __m512 c = _mm512_maskz_loadu_ps(m, current + i);
+    const __mmask16 s = _mm512_mask_cmp_ps_mask(m, u, th, _CMP_GT_OQ);
+    const __m512 p = _mm512_fmadd_ps(a_mem, u, _mm512_mul_ps(mem_in, c));
+    _mm512_mask_storeu_ps(pre_reset + i, m, p);
+    _mm512_mask_storeu_ps(membrane + i, m, _mm512_maskz_mov_ps(static_cast<__mmask16>(~s), p));
+    _mm512_mask_storeu_ps(current + i, m, _mm512_mul_ps(a_syn, c));
+    _mm_mask_storeu_epi8(spikes + i, m, _mm_maskz_mov_epi8(s, byte_one));
+    const __m512 k = _mm512_maskz_loadu_ps(m, counts + i);
+    _mm512_mask_storeu_ps(counts + i, m, _mm512_mask_add_ps(k, s, k, one));
+  }
 }
 #endif
 
