@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { cochleaEvents, logMelValues, normalizeLevel, parseFrontEnd } from '../src/audio/front-end.js';
+import { makeBatch } from '../src/data/batches.js';
 import { loadDataset } from '../src/data/registry.js';
+import { Network } from '../src/model/network.js';
+import type { AnyDataset } from '../src/data/dataset.js';
+import { analogOf, eventsOf } from './helpers.js';
 import { loadNative } from '../src/model/native.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,7 +111,56 @@ describe('audio (a directory of WAV files per class)', () => {
     expect(d.splits.train.classNames).toEqual(['high', 'low']);
     expect([d.splits.train.size, d.splits.valid.size, d.splits.test.size]).toEqual([4, 2, 2]);
     expect(d.splits.train.inputs).toBe(32);
-    expect(d.splits.train.offsets[4]).toBeGreaterThan(0);
+    expect(eventsOf(d.splits.train).offsets[4]).toBeGreaterThan(0);
+  });
+
+  it('makes log-mel analog input with the same splits, cached and read back bit for bit, and trains on it', async () => {
+    const dir = make('log-mel', { low: [300, 310, 320, 330], high: [2500, 2600, 2700, 2800] });
+    writeFileSync(path.join(dir, 'validation_list.txt'), 'low/1.wav\nhigh/1.wav\n');
+    writeFileSync(path.join(dir, 'testing_list.txt'), 'low/2.wav\nhigh/2.wav\n');
+    const config = { name: 'audio', path: dir, frontEnd: { kind: 'log-mel', filters: 24 }, steps: 150 };
+    const cacheDir = path.join(tmp, 'cache-log-mel');
+    const first = await loadDataset(config, { cacheDir, threads: 2 });
+    expect(first.fromCache).toBe(false);
+    const train = analogOf(first.splits.train);
+    expect([train.size, first.splits.valid.size, first.splits.test.size]).toEqual([4, 2, 2]);
+    expect([train.inputs, train.steps, train.values.length]).toEqual([24, 150, 4 * 150 * 24]);
+    // Per-sample standardization over the frames the sound fills: finite, centred, not constant.
+    for (let i = 0; i < train.size; i++) {
+      const v = train.get(i).values;
+      expect(v.every(Number.isFinite)).toBe(true);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      expect(Math.abs(mean)).toBeLessThan(1);
+      expect(Math.max(...v) - Math.min(...v)).toBeGreaterThan(1);
+    }
+    // A low tone's loudest filter (mean over time) lies below every high tone's.
+    const loudest = (i: number) => {
+      const v = train.get(i).values;
+      const mean = Array.from({ length: 24 }, (_, k) => v.filter((_, j) => j % 24 === k).reduce((a, b) => a + b, 0));
+      return mean.indexOf(Math.max(...mean));
+    };
+    const low = train.classNames!.indexOf('low');
+    const peaks = Array.from({ length: train.size }, (_, i) => ({ low: train.labels[i] === low, at: loudest(i) }));
+    expect(Math.max(...peaks.filter((p) => p.low).map((p) => p.at))).toBeLessThan(Math.min(...peaks.filter((p) => !p.low).map((p) => p.at)));
+    const second = await loadDataset(config, { cacheDir, threads: 2 });
+    expect(second.fromCache).toBe(true);
+    for (const split of ['train', 'valid', 'test'] as const) {
+      const [a, b] = [analogOf(first.splits[split]), analogOf(second.splits[split])];
+      expect(Buffer.from(b.values.buffer).equals(Buffer.from(a.values.buffer))).toBe(true);
+      expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+    }
+    // The analog input path of the engine trains on it: one step lowers the loss of the batch.
+    const net = new Network({ inputs: 24, outputs: 2, layers: [{ size: 16, recurrent: true }], seed: 3 }, { threads: 1 });
+    const batch = makeBatch(train, [0, 1, 2, 3]);
+    const gradients = net.zeroGradients();
+    const before = await net.lossAndGradient(batch, { gradients });
+    expect(Number.isFinite(before.loss)).toBe(true);
+    for (const [name, g] of Object.entries(gradients)) {
+      const p = net.parameters[name].slice();
+      for (let i = 0; i < p.length; i++) p[i] -= 0.05 * g[i];
+      net.setParameters({ [name]: p });
+    }
+    expect((await net.forward(batch)).loss!).toBeLessThan(before.loss!);
   });
 
   it('names the file or directory of every problem, and caches nothing half-made', async () => {
@@ -135,15 +188,15 @@ describe.skipIf(!hasEspeak)('spoken-digits', () => {
     const a = await loadDataset(small, { cache: false, threads: 2 });
     const b = await loadDataset(small, { cache: false, threads: 2 });
     for (const split of ['train', 'valid', 'test'] as const) {
-      expect(Array.from(a.splits[split].times)).toEqual(Array.from(b.splits[split].times));
-      expect(Array.from(a.splits[split].units)).toEqual(Array.from(b.splits[split].units));
+      expect(Array.from(eventsOf(a.splits[split]).times)).toEqual(Array.from(eventsOf(b.splits[split]).times));
+      expect(Array.from(eventsOf(a.splits[split]).units)).toEqual(Array.from(eventsOf(b.splits[split]).units));
       expect(Array.from(a.splits[split].labels)).toEqual(Array.from(b.splits[split].labels));
     }
-    const { train, valid, test } = a.splits;
+    const [train, valid, test] = [eventsOf(a.splits.train), eventsOf(a.splits.valid), eventsOf(a.splits.test)];
     expect(train.classes).toBe(20);
     expect(train.inputs).toBe(64);
     expect(train.size + valid.size + test.size).toBe(5 * 20);
-    const speakersOf = (d: typeof train) => new Set(Array.from(d.groups!));
+    const speakersOf = (d: AnyDataset) => new Set(Array.from(d.groups!));
     const testSpeakers = speakersOf(test);
     expect(testSpeakers.size).toBe(1);
     for (const s of speakersOf(train)) expect(testSpeakers.has(s)).toBe(false);
@@ -152,6 +205,15 @@ describe.skipIf(!hasEspeak)('spoken-digits', () => {
     // Spikes in every sample, on the grid.
     for (let i = 0; i < train.size; i++) expect(train.offsets[i + 1]).toBeGreaterThan(train.offsets[i]);
     expect(Math.max(...Array.from(train.times))).toBeLessThan(300);
+    // The log-mel front end: the same utterances and speaker splits as analog input.
+    const m = await loadDataset({ ...small, frontEnd: { kind: 'log-mel' } }, { cache: false, threads: 2 });
+    for (const split of ['train', 'valid', 'test'] as const) {
+      const d = analogOf(m.splits[split]);
+      expect([d.inputs, d.steps]).toEqual([40, 300]);
+      expect(Array.from(d.groups!)).toEqual(Array.from(a.splits[split].groups!));
+      expect(Array.from(d.labels)).toEqual(Array.from(a.splits[split].labels));
+      expect(d.values.every(Number.isFinite)).toBe(true);
+    }
   }, 180_000);
 
   it('says what to install when espeak-ng is missing', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadDataset } from '../src/data/registry.js';
+import { eventsOf } from './helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'spikegrad-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -12,10 +13,11 @@ const config = { name: 'randman', classes: 3, units: 8, samplesPerClass: 50, ste
 
 function same(a: Awaited<ReturnType<typeof loadDataset>>, b: Awaited<ReturnType<typeof loadDataset>>): void {
   for (const split of ['train', 'valid', 'test'] as const) {
-    expect(Array.from(b.splits[split].times)).toEqual(Array.from(a.splits[split].times));
-    expect(Array.from(b.splits[split].units)).toEqual(Array.from(a.splits[split].units));
-    expect(Array.from(b.splits[split].labels)).toEqual(Array.from(a.splits[split].labels));
-    expect(Array.from(b.splits[split].offsets)).toEqual(Array.from(a.splits[split].offsets));
+    const [x, y] = [eventsOf(a.splits[split]), eventsOf(b.splits[split])];
+    expect(Array.from(y.times)).toEqual(Array.from(x.times));
+    expect(Array.from(y.units)).toEqual(Array.from(x.units));
+    expect(Array.from(y.labels)).toEqual(Array.from(x.labels));
+    expect(Array.from(y.offsets)).toEqual(Array.from(x.offsets));
   }
 }
 

@@ -1,5 +1,5 @@
 /** Builders and comparisons shared by the tests. */
-import { Network, Rng, type EventBatch, type NetworkConfigInput } from '../src/index.js';
+import { Network, Rng, type AnalogDataset, type AnyDataset, type EventBatch, type EventDataset, type NetworkConfigInput } from '../src/index.js';
 import type { ReferenceBatch } from './reference/snn-reference.js';
 
 /** Bernoulli input events with probability `density` per (sample, step, unit); labels uniform. */
@@ -65,4 +65,16 @@ export function bitsEqual(a: Float32Array, b: Float32Array): boolean {
   const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
+}
+
+/** The split as an EventDataset (a test of a spiking data set fails here, by name, if it is analog). */
+export function eventsOf(d: AnyDataset): EventDataset {
+  if (d.kind !== 'events') throw new Error(`${d.name}: expected spike events, got analog input`);
+  return d;
+}
+
+/** The split as an AnalogDataset. */
+export function analogOf(d: AnyDataset): AnalogDataset {
+  if (d.kind !== 'analog') throw new Error(`${d.name}: expected analog input, got spike events`);
+  return d;
 }

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 
-import type { EventsBuilder } from '../data/events-builder.js';
+import { AnalogDataset, type AnyDataset } from '../data/dataset.js';
+import { EventsBuilder } from '../data/events-builder.js';
 import { loadNative } from '../model/native.js';
 import { parseWithSchema } from '../util/validate.js';
 
@@ -103,32 +104,59 @@ export async function cochleaEvents(fe: Extract<FrontEnd, { kind: 'cochlea' }>, 
   return { offsets: r.offsets!, times: r.times!, units: r.units! };
 }
 
+/** What a data set made by encodeDataset is called and how its samples are labelled. */
+export interface EncodedDatasetInfo {
+  name: string;
+  classes: number;
+  classNames?: readonly string[];
+  /** Keep each item's group (e.g. its speaker) for group-wise splits. */
+  withGroups?: boolean;
+}
+
 /**
- * Spikes of `items`, encoded `chunk` at a time so only one chunk's sounds are in memory: `sound` makes each item's
- * utterance (at fe.sampleRate, level-normalized), the events of every item go to `events` in order with its label
- * and group, and `progress` hears how many are done.
+ * `items` through the front end, `chunk` at a time so only one chunk's sounds are in memory: `sound` makes each
+ * item's utterance (at fe.sampleRate, level-normalized) and `labelOf` its label and group; `progress` hears how many
+ * are done. A cochlea gives an EventDataset of spikes, log-mel an AnalogDataset of [steps][filters] currents.
  */
-export async function encodeToEvents<T>(
-  fe: Extract<FrontEnd, { kind: 'cochlea' }>,
+export async function encodeDataset<T>(
+  fe: FrontEnd,
   items: T[],
   grid: TimeGrid,
   threads: number,
   sound: (part: T[]) => Promise<Float32Array[]>,
-  events: EventsBuilder,
   labelOf: (item: T) => { label: number; group?: number },
+  info: EncodedDatasetInfo,
   progress: (done: number) => void = () => undefined,
   chunk = 256,
-): Promise<void> {
+): Promise<AnyDataset> {
+  const inputs = frontEndInputs(fe);
+  const labels = new Int32Array(items.length);
+  const groups = new Int32Array(items.length);
+  items.forEach((item, i) => {
+    const { label, group } = labelOf(item);
+    labels[i] = label;
+    groups[i] = group ?? 0;
+  });
+  const events = fe.kind === 'cochlea' ? new EventsBuilder(grid.steps, inputs) : null;
+  const stride = grid.steps * inputs;
+  const values = fe.kind === 'log-mel' ? new Float32Array(items.length * stride) : null;
   for (let start = 0; start < items.length; start += chunk) {
     const part = items.slice(start, start + chunk);
-    const ev = await cochleaEvents(fe, await sound(part), grid, threads);
-    part.forEach((item, i) => {
-      const [a, b] = [ev.offsets[i], ev.offsets[i + 1]];
-      const { label, group } = labelOf(item);
-      events.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, label, group);
-    });
+    const sounds = await sound(part);
+    if (fe.kind === 'cochlea') {
+      const ev = await cochleaEvents(fe, sounds, grid, threads);
+      part.forEach((_, k) => {
+        const [a, b] = [ev.offsets[k], ev.offsets[k + 1]];
+        events!.addSample(ev.times.subarray(a, b), ev.units.subarray(a, b), b - a, labels[start + k], groups[start + k]);
+      });
+    } else {
+      values!.set(await logMelValues(fe, sounds, grid, threads), start * stride);
+    }
     progress(start + part.length);
   }
+  const shape = { name: info.name, classes: info.classes, inputs, steps: grid.steps, classNames: info.classNames };
+  if (events) return events.build({ ...shape, withGroups: info.withGroups });
+  return new AnalogDataset({ ...shape, values: values!, labels, groups: info.withGroups ? groups : undefined });
 }
 
 /** Log-mel inputs of many utterances: [n][steps][filters]. */

@@ -2,7 +2,6 @@ import path from 'node:path';
 
 import type { Command } from 'commander';
 
-import type { EventDataset } from '../data/dataset.js';
 import { describeDataset } from '../data/describe.js';
 import { loadDataset } from '../data/registry.js';
 import { rasterSpec } from '../report/raster.js';
@@ -46,8 +45,9 @@ export function registerData(program: Command): void {
       cache: flags.cache,
       log: (m) => process.stderr.write(`${m}\n`),
     });
-    const split: EventDataset = loaded.splits[flags.split];
+    const split = loaded.splits[flags.split];
     if (flags.raster) {
+      if (split.kind !== 'events') throw new Error(`--raster: ${split.name} is analog input (no spikes to draw); a raster needs a spiking front end`);
       await writeChart(rasterSpec(split, { samplesPerClass: flags.samplesPerClass }), flags.raster);
       process.stdout.write(`wrote ${path.resolve(flags.raster)}\n`);
     }

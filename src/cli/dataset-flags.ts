@@ -55,7 +55,8 @@ export function addDatasetFlags(cmd: Command): Command {
     .option('--no-verify', 'shd: skip the md5 check of the official files')
     .option('--speakers <n>', 'spoken-digits: synthetic speakers in all', positiveInteger)
     .option('--test-speakers <n>', 'spoken-digits: speakers held out as the test split', positiveInteger)
-    .option('--repetitions <n>', 'spoken-digits: utterances of every word by every speaker', positiveInteger);
+    .option('--repetitions <n>', 'spoken-digits: utterances of every word by every speaker', positiveInteger)
+    .option('--front-end <kind>', "spoken-digits/audio: 'cochlea' (spikes) or 'log-mel' (analog input currents)");
 }
 
 /**
@@ -75,6 +76,8 @@ export function datasetConfigFromFlags(
     // --no-verify defaults to true in commander; only an explicit --no-verify (false) is passed on.
     if (flag === 'verify' ? value === false : value !== undefined) config[key] = value;
   }
+  // The other front-end options of a config file are kept; the data set's schema names any the kind lacks.
+  if (flags.frontEnd !== undefined) config.frontEnd = { ...((config.frontEnd as Record<string, unknown> | undefined) ?? {}), kind: flags.frontEnd };
   return config;
 }
 

@@ -9,15 +9,14 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { encodeToEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
+import { encodeDataset, FrontEndSchema, normalizeLevel } from '../audio/front-end.js';
 import { resample } from '../audio/resample.js';
 import { decodeWav } from '../audio/wav.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
 import { parseWithSchema } from '../util/validate.js';
-import type { DatasetSplits, EventDataset } from './dataset.js';
-import { EventsBuilder } from './events-builder.js';
+import type { AnyDataset, DatasetSplits } from './dataset.js';
 
 export const AudioFolderOptionsSchema = z
   .object({
@@ -33,10 +32,7 @@ export const AudioFolderOptionsSchema = z
     limit: z.number().int().positive().optional(),
     seed: z.number().int().min(0).max(0xffffffff).default(1),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.frontEnd.kind !== 'cochlea') ctx.addIssue({ code: 'custom', path: ['frontEnd', 'kind'], message: "the audio data set makes spikes: expected 'cochlea'" });
-  });
+  .strict();
 
 export type AudioFolderOptions = z.output<typeof AudioFolderOptionsSchema>;
 
@@ -86,15 +82,12 @@ function readList(file: string): Set<string> | null {
   );
 }
 
-export async function loadAudioFolder(o: AudioFolderOptions, threads: number, log: (m: string) => void = () => undefined): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
+export async function loadAudioFolder(o: AudioFolderOptions, threads: number, log: (m: string) => void = () => undefined): Promise<{ splits: DatasetSplits<AnyDataset>; extra: Record<string, unknown> }> {
   const fe = o.frontEnd;
-  if (fe.kind !== 'cochlea') throw new Error('unreachable: checked by the schema');
   const { classes, files } = audioFolderFiles(o);
   const all = files.flatMap((list, label) => list.map((f) => ({ file: f, label })));
   log(`audio: ${all.length} files in ${classes.length} classes under ${o.path}`);
   const grid = { dt: o.dt, steps: o.steps };
-  const inputs = frontEndInputs(fe);
-  const events = new EventsBuilder(o.steps, inputs);
   const read = ({ file }: { file: string }) => {
     const full = path.join(o.path, file);
     let bytes: Uint8Array;
@@ -108,8 +101,7 @@ export async function loadAudioFolder(o: AudioFolderOptions, threads: number, lo
     normalizeLevel(x, full);
     return x;
   };
-  await encodeToEvents(fe, all, grid, threads, async (part) => part.map(read), events, ({ label }) => ({ label }), (done) => log(`audio: ${done} of ${all.length}`));
-  const data = events.build({ name: 'audio', classes: classes.length, inputs, steps: o.steps, classNames: classes });
+  const data = await encodeDataset(fe, all, grid, threads, async (part) => part.map(read), ({ label }) => ({ label }), { name: 'audio', classes: classes.length, classNames: classes }, (done) => log(`audio: ${done} of ${all.length}`));
   const validList = readList(path.join(o.path, VALIDATION_LIST));
   const testList = readList(path.join(o.path, TESTING_LIST));
   const split: ('train' | 'valid' | 'test')[] = new Array(all.length);

@@ -5,7 +5,9 @@
  * a corrupt one is rebuilt. Files are written atomically.
  *
  * Layout: "SPKGRDS1", uint32 header length, header JSON, then per split the arrays offsets (f64), times, units
- * (u16 or i32), labels (i32), groups (i32, optional), each padded to 8 bytes; last the SHA-256 of all before it.
+ * (u16 or i32), labels (i32), groups (i32, optional) of an event split, or values (f32 [size][steps][inputs]),
+ * labels, groups of an analog split (header `kind: 'analog'`), each padded to 8 bytes; last the SHA-256 of all
+ * before it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +16,7 @@ import path from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { stableStringify } from '../util/stable-json.js';
-import { EventDataset, type IndexArray } from './dataset.js';
+import { AnalogDataset, type AnyDataset, EventDataset, type IndexArray } from './dataset.js';
 
 const MAGIC = 'SPKGRDS1';
 export const CACHE_FORMAT_VERSION = 1;
@@ -33,7 +35,7 @@ export function fileIdentity(file: string): { path: string; size: number; mtimeM
 }
 
 export interface CachedSplits {
-  splits: Record<string, EventDataset>;
+  splits: Record<string, AnyDataset>;
   extra: Record<string, unknown>;
 }
 
@@ -47,6 +49,8 @@ export function cacheFileFor(dir: string, name: string, key: unknown): string {
 
 interface SplitHeader {
   split: string;
+  /** Absent in event splits (and in files written before analog splits existed). */
+  kind?: 'analog';
   name: string;
   size: number;
   events: number;
@@ -71,20 +75,14 @@ export function writeCache(file: string, key: unknown, content: CachedSplits): v
   const headers: SplitHeader[] = [];
   const sections: ArrayBufferView[] = [];
   for (const [split, d] of Object.entries(content.splits)) {
-    headers.push({
-      split,
-      name: d.name,
-      size: d.size,
-      events: d.eventCount,
-      classes: d.classes,
-      inputs: d.inputs,
-      steps: d.steps,
-      classNames: d.classNames ? [...d.classNames] : undefined,
-      times: d.times instanceof Uint16Array ? 'u16' : 'i32',
-      units: d.units instanceof Uint16Array ? 'u16' : 'i32',
-      groups: d.groups !== undefined,
-    });
-    sections.push(d.offsets, d.times, d.units, d.labels);
+    const common = { split, name: d.name, size: d.size, classes: d.classes, inputs: d.inputs, steps: d.steps, classNames: d.classNames ? [...d.classNames] : undefined, groups: d.groups !== undefined };
+    if (d.kind === 'analog') {
+      headers.push({ ...common, kind: 'analog', events: 0, times: 'i32', units: 'i32' });
+      sections.push(d.values, d.labels);
+    } else {
+      headers.push({ ...common, events: d.eventCount, times: d.times instanceof Uint16Array ? 'u16' : 'i32', units: d.units instanceof Uint16Array ? 'u16' : 'i32' });
+      sections.push(d.offsets, d.times, d.units, d.labels);
+    }
     if (d.groups) sections.push(d.groups);
   }
   const header = Buffer.from(JSON.stringify({ version: CACHE_FORMAT_VERSION, keyHash: cacheKeyHash(key), key, splits: headers, extra: content.extra }));
@@ -136,18 +134,25 @@ export function readCache(file: string, key: unknown): CachedSplits | null {
     at += pad8(bytes);
     return out;
   };
-  const splits: Record<string, EventDataset> = {};
+  const splits: Record<string, AnyDataset> = {};
   for (const h of header.splits) {
-    const offsets = take(Float64Array, h.size + 1);
-    const indexArray = (type: 'u16' | 'i32'): IndexArray => (type === 'u16' ? take(Uint16Array, h.events) : take(Int32Array, h.events));
-    const times = indexArray(h.times);
-    const units = indexArray(h.units);
-    const labels = take(Int32Array, h.size);
-    const groups = h.groups ? take(Int32Array, h.size) : undefined;
     try {
+      if (h.kind === 'analog') {
+        const values = take(Float32Array, h.size * h.steps * h.inputs);
+        const labels = take(Int32Array, h.size);
+        const groups = h.groups ? take(Int32Array, h.size) : undefined;
+        splits[h.split] = new AnalogDataset({ name: h.name, classes: h.classes, inputs: h.inputs, steps: h.steps, values, labels, classNames: h.classNames, groups });
+        continue;
+      }
+      const offsets = take(Float64Array, h.size + 1);
+      const indexArray = (type: 'u16' | 'i32'): IndexArray => (type === 'u16' ? take(Uint16Array, h.events) : take(Int32Array, h.events));
+      const times = indexArray(h.times);
+      const units = indexArray(h.units);
+      const labels = take(Int32Array, h.size);
+      const groups = h.groups ? take(Int32Array, h.size) : undefined;
       splits[h.split] = new EventDataset({ name: h.name, classes: h.classes, inputs: h.inputs, steps: h.steps, offsets, times, units, labels, classNames: h.classNames, groups });
     } catch (err) {
-      throw corrupt((err as Error).message);
+      throw err instanceof CacheCorrupt ? err : corrupt((err as Error).message);
     }
   }
   if (at !== end) throw corrupt('unexpected trailing data');

@@ -121,7 +121,10 @@ export class EventDataset implements SpikeDataset {
   }
 }
 
-/** Analog input [size][steps][inputs], e.g. rate-free pixel intensities presented at every step. */
+/**
+ * Analog input [size][steps][inputs]: values fed to the first layer as input currents at every step (log-mel
+ * features, pixel intensities), with one label per sample and optional groups (e.g. speakers).
+ */
 export class AnalogDataset implements SpikeDataset {
   readonly kind = 'analog' as const;
   readonly name: string;
@@ -131,8 +134,10 @@ export class AnalogDataset implements SpikeDataset {
   readonly classNames?: readonly string[];
   readonly values: Float32Array;
   readonly labels: Int32Array;
+  /** Optional per-sample group (e.g. speaker), used for group-wise splits. */
+  readonly groups?: Int32Array;
 
-  constructor(init: { name: string; classes: number; inputs: number; steps: number; values: Float32Array; labels: Int32Array; classNames?: readonly string[] }) {
+  constructor(init: { name: string; classes: number; inputs: number; steps: number; values: Float32Array; labels: Int32Array; classNames?: readonly string[]; groups?: Int32Array }) {
     this.name = init.name;
     this.classes = init.classes;
     this.inputs = init.inputs;
@@ -140,9 +145,11 @@ export class AnalogDataset implements SpikeDataset {
     this.values = init.values;
     this.labels = init.labels;
     this.classNames = init.classNames;
+    this.groups = init.groups;
     if (this.values.length !== this.labels.length * this.steps * this.inputs) {
       throw new RangeError(`${this.name}: values must have size * steps * inputs entries`);
     }
+    if (this.groups && this.groups.length !== this.labels.length) throw new RangeError(`${this.name}: groups must have ${this.labels.length} entries`);
   }
 
   get size(): number {
@@ -153,6 +160,28 @@ export class AnalogDataset implements SpikeDataset {
     if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`sample index ${i} out of range [0, ${this.size})`);
     const stride = this.steps * this.inputs;
     return { values: this.values.subarray(i * stride, (i + 1) * stride), label: this.labels[i] };
+  }
+
+  /** The same samples (arrays shared) declared with `classes` classes. */
+  withClasses(classes: number): AnalogDataset {
+    if (classes < this.classes) throw new RangeError(`${this.name}: cannot shrink ${this.classes} classes to ${classes}`);
+    return new AnalogDataset({ ...this, classes });
+  }
+
+  /** A new data set with the given samples, in that order (arrays are copied). */
+  subset(indices: ArrayLike<number>, name = this.name): AnalogDataset {
+    const n = indices.length;
+    const stride = this.steps * this.inputs;
+    const values = new Float32Array(n * stride);
+    const labels = new Int32Array(n);
+    const groups = this.groups ? new Int32Array(n) : undefined;
+    for (let k = 0; k < n; k++) {
+      const i = indices[k];
+      values.set(this.values.subarray(i * stride, (i + 1) * stride), k * stride);
+      labels[k] = this.labels[i];
+      if (groups) groups[k] = this.groups![i];
+    }
+    return new AnalogDataset({ name, classes: this.classes, inputs: this.inputs, steps: this.steps, values, labels, classNames: this.classNames, groups });
   }
 }
 

@@ -8,7 +8,7 @@ import { ConfigError } from '../util/errors.js';
 import { defaultThreads } from '../util/threads.js';
 import { parseWithSchema } from '../util/validate.js';
 import { CacheCorrupt, cacheFileFor, defaultCacheDir, fileIdentity, readCache, writeCache } from './cache.js';
-import type { DatasetSplits, EventDataset } from './dataset.js';
+import type { AnyDataset, DatasetSplits } from './dataset.js';
 import { type ImageOptions, loadImageDataset, locateImageFiles, parseImageOptions } from './images.js';
 import { generateRandman, parseRandmanOptions, type RandmanOptions } from './randman.js';
 import { defaultDataDir, type HeidelbergOptions, heidelbergFiles, loadHeidelberg, parseHeidelbergOptions } from './shd.js';
@@ -17,8 +17,8 @@ import { espeakVersion, generateSpokenDigits, parseSpokenDigitsOptions, type Spo
 
 /**
  * The built-in data sets: randman (generated, no download), fashion-mnist and mnist (IDX files, latency code), shd
- * and ssc (the Spiking Heidelberg Datasets' HDF5 files), spoken-digits (synthesized with espeak-ng, cochlear spikes),
- * audio (a directory of WAV files per class, cochlear spikes).
+ * and ssc (the Spiking Heidelberg Datasets' HDF5 files), spoken-digits (synthesized with espeak-ng) and audio (a
+ * directory of WAV files per class), both as cochlear spikes or as log-mel analog input (their `frontEnd`).
  */
 export const DATASET_NAMES = ['randman', 'fashion-mnist', 'mnist', 'shd', 'ssc', 'spoken-digits', 'audio'] as const;
 /** One of DATASET_NAMES. */
@@ -80,7 +80,8 @@ export interface LoadOptions {
  */
 export interface LoadedDataset {
   config: ParsedDatasetConfig;
-  splits: DatasetSplits<EventDataset>;
+  /** Event splits, or analog ones (a log-mel front end). */
+  splits: DatasetSplits<AnyDataset>;
   /** Loader facts worth reporting (SHD binning: dropped and clipped spikes; held-out speakers). */
   extra: Record<string, unknown>;
   cacheFile?: string;
@@ -105,7 +106,7 @@ function sourceFiles(config: ParsedDatasetConfig): string[] {
   }
 }
 
-async function build(config: ParsedDatasetConfig, threads: number, log: (m: string) => void): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
+async function build(config: ParsedDatasetConfig, threads: number, log: (m: string) => void): Promise<{ splits: DatasetSplits<AnyDataset>; extra: Record<string, unknown> }> {
   switch (config.name) {
     case 'spoken-digits':
       return generateSpokenDigits(config.options, threads, log);

@@ -1,7 +1,7 @@
 /** Train / validation / test splits. */
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
-import type { DatasetSplits, EventDataset } from './dataset.js';
+import type { AnyDataset, DatasetSplits, EventDataset } from './dataset.js';
 
 /** Consecutive slices of an (already shuffled) data set by fractions [train, valid, test]. */
 export function splitByFractions(data: EventDataset, fractions: readonly [number, number, number]): DatasetSplits<EventDataset> {
@@ -30,7 +30,7 @@ export function holdOutRandom(data: EventDataset, fraction: number, seed: number
  * Holds out whole groups (e.g. SHD speakers) as validation: groups are shuffled with the seed and taken until
  * `fraction` of the samples is reached, so no speaker appears in both splits.
  */
-export function holdOutGroups(data: EventDataset, fraction: number, seed: number): { train: EventDataset; valid: EventDataset; validGroups: number[] } {
+export function holdOutGroups<D extends AnyDataset>(data: D, fraction: number, seed: number): { train: D; valid: D; validGroups: number[] } {
   if (!data.groups) throw new Error(`${data.name}: no per-sample groups (speakers) to split by`);
   const counts = new Map<number, number>();
   for (const g of data.groups) counts.set(g, (counts.get(g) ?? 0) + 1);
@@ -47,8 +47,8 @@ export function holdOutGroups(data: EventDataset, fraction: number, seed: number
   const train: number[] = [];
   data.groups.forEach((g, i) => (chosen.has(g) ? valid : train).push(i));
   return {
-    train: data.subset(train, `${data.name}/train`),
-    valid: data.subset(valid, `${data.name}/valid`),
+    train: data.subset(train, `${data.name}/train`) as D,
+    valid: data.subset(valid, `${data.name}/valid`) as D,
     validGroups: [...chosen].sort((a, b) => a - b),
   };
 }

@@ -10,15 +10,14 @@ import { spawn, spawnSync } from 'node:child_process';
 
 import { z } from 'zod';
 
-import { encodeToEvents, FrontEndSchema, frontEndInputs, normalizeLevel } from '../audio/front-end.js';
+import { encodeDataset, FrontEndSchema, normalizeLevel } from '../audio/front-end.js';
 import { resample } from '../audio/resample.js';
 import { decodeWav } from '../audio/wav.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../util/seeds.js';
 import { parseWithSchema } from '../util/validate.js';
-import type { DatasetSplits, EventDataset } from './dataset.js';
-import { EventsBuilder } from './events-builder.js';
+import type { AnyDataset, DatasetSplits } from './dataset.js';
 import { holdOutGroups } from './splits.js';
 
 export const DIGIT_WORDS = {
@@ -55,7 +54,6 @@ export const SpokenDigitsOptionsSchema = z
   .superRefine((o, ctx) => {
     if (o.testSpeakers >= o.speakers - 1) ctx.addIssue({ code: 'custom', path: ['testSpeakers'], message: `must leave at least 2 of the ${o.speakers} speakers for training` });
     if (!(o.snr[0] <= o.snr[1])) ctx.addIssue({ code: 'custom', path: ['snr'], message: 'expected [low, high] dB' });
-    if (o.frontEnd.kind !== 'cochlea') ctx.addIssue({ code: 'custom', path: ['frontEnd', 'kind'], message: "spoken-digits makes spikes: expected 'cochlea'" });
   });
 
 export type SpokenDigitsOptions = z.output<typeof SpokenDigitsOptionsSchema>;
@@ -145,10 +143,9 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T, index: numb
 }
 
 /** Generates the data set: synthesis, room, noise, the front end; splits by speaker. */
-export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: number, log: (m: string) => void = () => undefined): Promise<{ splits: DatasetSplits<EventDataset>; extra: Record<string, unknown> }> {
+export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: number, log: (m: string) => void = () => undefined): Promise<{ splits: DatasetSplits<AnyDataset>; extra: Record<string, unknown> }> {
   const version = espeakVersion();
   const fe = o.frontEnd;
-  if (fe.kind !== 'cochlea') throw new Error('unreachable: checked by the schema');
   const voices = speakers(o);
   const order = Array.from({ length: o.speakers }, (_, i) => i);
   new Rng(deriveSeed(o.seed, 'test-speakers')).shuffle(order);
@@ -158,8 +155,6 @@ export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: numb
   for (let s = 0; s < o.speakers; s++) for (const w of words) for (let rep = 0; rep < o.repetitions; rep++) jobs.push({ speaker: s, ...w, rep });
   log(`spoken-digits: synthesizing ${jobs.length} utterances with ${version.split(' ').slice(0, 4).join(' ')}`);
   const grid = { dt: o.dt, steps: o.steps };
-  const inputs = frontEndInputs(fe);
-  const events = new EventsBuilder(o.steps, inputs);
   const synthesize = async (job: (typeof jobs)[number]) => {
     const rng = new Rng(deriveSeed(o.seed, `utterance-${job.speaker}-${job.label}-${job.rep}`));
     const v = voices[job.speaker];
@@ -171,18 +166,17 @@ export async function generateSpokenDigits(o: SpokenDigitsOptions, threads: numb
     normalizeLevel(x, `espeak-ng ${voice} "${job.word}"`);
     return x;
   };
-  await encodeToEvents(
+  const all = await encodeDataset(
     fe,
     jobs,
     grid,
     threads,
     (part) => pool(part, Math.max(1, threads), synthesize),
-    events,
     (job) => ({ label: job.label, group: job.speaker }),
+    { name: 'spoken-digits', classes: words.length, classNames: words.map((w) => `${w.lang}:${w.word}`), withGroups: true },
     (done) => log(`spoken-digits: ${done} of ${jobs.length}`),
   );
   const groups = jobs.map((job) => job.speaker);
-  const all = events.build({ name: 'spoken-digits', classes: words.length, inputs, steps: o.steps, classNames: words.map((w) => `${w.lang}:${w.word}`), withGroups: true });
   const test: number[] = [];
   const rest: number[] = [];
   groups.forEach((g, i) => (testSet.has(g) ? test : rest).push(i));

@@ -6,7 +6,7 @@
  * so every rank's metrics are the whole batch's.
  */
 import { makeBatch } from '../data/batches.js';
-import type { EventDataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import type { BatchSummary, Network } from '../model/network.js';
 import type { RegularizerConfig } from '../model/regularizers.js';
 import { SplitAccumulator, type SplitMetrics } from '../train/metrics.js';
@@ -19,7 +19,7 @@ import { type Communicator, shardRange } from './communicator.js';
 export async function shardedGradient(
   comm: Communicator,
   net: Network,
-  data: EventDataset,
+  data: AnyDataset,
   indices: Uint32Array,
   gradients: Record<string, Float32Array>,
   regularizers: RegularizerConfig[],
@@ -56,7 +56,7 @@ export async function shardedGradient(
 }
 
 /** Forward passes over a whole split, each rank taking a contiguous share; every rank returns the split's metrics. */
-export async function shardedEvaluate(comm: Communicator, net: Network, data: EventDataset, batchSize: number, regularizers: RegularizerConfig[]): Promise<SplitMetrics> {
+export async function shardedEvaluate(comm: Communicator, net: Network, data: AnyDataset, batchSize: number, regularizers: RegularizerConfig[]): Promise<SplitMetrics> {
   const { begin, end } = shardRange(data.size, comm.rank, comm.size);
   const acc = new SplitAccumulator();
   const order = new Uint32Array(end - begin);

@@ -1,5 +1,5 @@
 /** Per-split metrics: loss, accuracy and spike statistics accumulated over batches. */
-import type { EventDataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { epochBatches } from '../data/batches.js';
 import type { BatchSummary, Network } from '../model/network.js';
 import type { RegularizerConfig } from '../model/regularizers.js';
@@ -105,7 +105,7 @@ export class SplitAccumulator {
 }
 
 /** Forward passes over a whole split (no gradients). */
-export async function evaluate(net: Network, data: EventDataset, batchSize: number, regularizers: RegularizerConfig[]): Promise<SplitMetrics> {
+export async function evaluate(net: Network, data: AnyDataset, batchSize: number, regularizers: RegularizerConfig[]): Promise<SplitMetrics> {
   const acc = new SplitAccumulator();
   for (const batch of epochBatches(data, 0, { batchSize, shuffle: false })) {
     acc.add(await net.forward(batch, { regularizers }), batch.size);

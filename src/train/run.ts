@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import type { EventDataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { describeDataset } from '../data/describe.js';
 import { loadDataset, type LoadedDataset } from '../data/registry.js';
 import { version } from '../info.js';
@@ -103,12 +103,13 @@ const OPTIMIZER_SLOTS: Record<string, number> = { adam: 2, adamax: 2, sgd: 1, sm
  */
 export function checkRunMemory(net: Network, config: TrainConfig, data: LoadedDataset['splits']): void {
   const train = data.train;
-  const eventsPerSample = train.size > 0 ? train.eventCount / train.size : 0;
+  const analog = train.kind === 'analog';
+  const eventsPerSample = train.kind === 'events' && train.size > 0 ? train.eventCount / train.size : 0;
   const trainBatch = Math.min(config.batchSize, Math.max(1, train.size));
   // No evaluation batch is larger than the largest split.
   const evalBatch = Math.min(config.evalBatchSize, Math.max(1, data.train.size, data.valid.size, data.test.size));
-  const trainCall = net.predictMemory({ batchSize: trainBatch, steps: train.steps, events: eventsPerSample * trainBatch });
-  const evalCall = net.predictMemory({ batchSize: evalBatch, steps: train.steps, events: eventsPerSample * evalBatch, backward: false });
+  const trainCall = net.predictMemory({ batchSize: trainBatch, steps: train.steps, analog, events: eventsPerSample * trainBatch });
+  const evalCall = net.predictMemory({ batchSize: evalBatch, steps: train.steps, analog, events: eventsPerSample * evalBatch, backward: false });
   const needed = Math.max(trainCall.total, evalCall.total) + runStateBytes(net.parameterCount, config);
   const available = availableMemory();
   if (needed > available) {
@@ -140,8 +141,14 @@ function checkSplits(data: LoadedDataset): void {
   if (issues.length > 0) throw new ConfigError('data set', issues);
 }
 
-/** Mean input firing rate of a data set in Hz (events per unit per second). */
-export function inputRate(data: EventDataset, dt: number): number {
+/**
+ * Mean input firing rate of a data set in Hz (events per unit per second). Analog input has no rate: the
+ * fluctuation-driven initialization then needs `network.init.inputRate` given (a ConfigError says so).
+ */
+export function inputRate(data: AnyDataset, dt: number): number {
+  if (data.kind === 'analog') {
+    throw new ConfigError('training config', [{ path: 'network.init.inputRate', message: `${data.name} is analog input (no spikes to count): give the fluctuation init an input rate` }]);
+  }
   return data.eventCount / (data.size * data.inputs * data.steps * dt);
 }
 
@@ -263,7 +270,7 @@ export async function runTraining(input: unknown, options: RunOptions): Promise<
   }
 
   const evalStart = performance.now();
-  const e = (d: EventDataset) => trainer.evaluate(d);
+  const e = (d: AnyDataset) => trainer.evaluate(d);
   const results: RunResults = {
     config,
     network: networkConfig,

@@ -6,7 +6,7 @@
  * between them and step with the same summed gradient (distributed/data-parallel.ts).
  */
 import { batchCount, epochOrder, makeBatch } from '../data/batches.js';
-import type { EventDataset } from '../data/dataset.js';
+import type { AnyDataset } from '../data/dataset.js';
 import { checkRanksAgree, type Communicator } from '../distributed/communicator.js';
 import { shardedEvaluate, shardedGradient } from '../distributed/data-parallel.js';
 import type { Network } from '../model/network.js';
@@ -110,7 +110,7 @@ export class Trainer {
   }
 
   /** Trains until the configured epochs (or early stopping); the best-on-validation weights are restored. */
-  async fit(train: EventDataset, valid?: EventDataset): Promise<TrainerState> {
+  async fit(train: AnyDataset, valid?: AnyDataset): Promise<TrainerState> {
     const c = this.config;
     const gradients = this.net.zeroGradients();
     const batches = batchCount(train.size, { batchSize: c.batchSize });
@@ -163,7 +163,7 @@ export class Trainer {
   }
 
   /** Metrics of a split with the current weights (shared between the ranks when distributed). */
-  evaluate(data: EventDataset): Promise<SplitMetrics> {
+  evaluate(data: AnyDataset): Promise<SplitMetrics> {
     const c = this.config;
     const comm = this.options.distributed;
     return comm ? shardedEvaluate(comm, this.net, data, c.evalBatchSize, c.regularizers) : evaluate(this.net, data, c.evalBatchSize, c.regularizers);

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 
-import { makeEventBatch } from '../../data/batches.js';
+import { makeBatch } from '../../data/batches.js';
 import { loadDataset } from '../../data/registry.js';
 import type { Batch } from '../../model/batch.js';
 import { Network } from '../../model/network.js';
@@ -79,7 +79,7 @@ export const rasters: FigureRecipe = {
     for (const row of chosen) {
       const data = await loadDataset(row.config.dataset, { cacheDir: context.cacheDir });
       const test = data.splits.test;
-      const batch = makeEventBatch(test, [0]);
+      const batch = makeBatch(test, [0]);
       steps = Math.max(steps, batch.steps);
       const net = new Network(row.network!, { threads: 1 });
       try {
