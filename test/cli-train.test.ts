@@ -38,8 +38,8 @@ describe('spikegrad train', () => {
 
   it('names the epoch count in progress lines when it comes from the defaults', async () => {
     const { stderr } = await spikegrad('train', '--classes', '2', '--units', '5', '--samples-per-class-data', '50', '--layers', '8', '--out', path.join(tmp, 'default-epochs'), '--progress', 'lines');
-    expect(stderr).toMatch(/epoch +1\/100 +loss/);
-    expect(stderr).toMatch(/epoch 100\/100 +loss/);
+    expect(stderr).toMatch(/epoch +1\/200 +loss/);
+    expect(stderr).toMatch(/epoch 200\/200 +loss/);
     expect(stderr).not.toMatch(/NaN/);
   });
 
