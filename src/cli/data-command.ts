@@ -74,7 +74,7 @@ function formatDescription(
 ): string {
   const t = splits.train;
   const lines = [
-    `${name}: ${t.classes} classes, ${t.inputs} inputs, ${t.steps} steps`,
+    `${name}: ${t.classes} classes, ${t.inputs} inputs, ${t.steps} steps${t.kind === 'analog' ? ' (analog input: events and spikes count its non-zero values)' : ''}`,
     `${'split'.padEnd(6)} ${'samples'.padStart(8)} ${'events'.padStart(11)} ${'spikes/sample (min-max)'.padStart(26)} ${'spikes/unit'.padStart(12)} ${'density'.padStart(9)} ${'silent units'.padStart(13)}`,
   ];
   for (const [s, d] of Object.entries(splits)) {

@@ -4,6 +4,8 @@ import type { AnyDataset } from './dataset.js';
 /** Sizes and activity of a data set: samples, classes, steps, inputs, events per sample and per unit. */
 export interface DatasetDescription {
   name: string;
+  /** 'analog': the event counts below count the non-zero input values. */
+  kind: 'events' | 'analog';
   samples: number;
   classes: number;
   inputs: number;
@@ -54,6 +56,7 @@ export function describeDataset(d: AnyDataset): DatasetDescription {
   const silent = active.reduce((s, a) => s + (a ? 0 : 1), 0);
   return {
     name: d.name,
+    kind: d.kind,
     samples,
     classes: d.classes,
     inputs: d.inputs,
