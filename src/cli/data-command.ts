@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { describeDataset } from '../data/describe.js';
+import { exportSplitsH5 } from '../data/export-h5.js';
 import { loadDataset } from '../data/registry.js';
 import { rasterSpec } from '../report/raster.js';
 import { writeChart } from '../report/render.js';
@@ -14,6 +15,7 @@ interface DataFlags extends Record<string, unknown> {
   config?: string;
   describe?: boolean;
   raster?: string;
+  exportH5?: string;
   samplesPerClass?: number;
   split: 'train' | 'valid' | 'test';
   json?: boolean;
@@ -25,10 +27,11 @@ export function registerData(program: Command): void {
   const cmd = program
     .command('data')
     .argument('<name>', `data set: ${DATASET_CHOICES}`)
-    .description('prepare a data set (cached on disk), describe it, or draw spike rasters')
+    .description('prepare a data set (cached on disk), describe it, draw spike rasters, or export it as HDF5')
     .option('--config <file>', 'JSON or YAML file with the data set options (or a train config with a "dataset" section)')
     .option('--describe', 'print sizes, classes, spikes per sample and per unit (the default action)')
     .option('--raster <file>', 'draw spike rasters of a few samples per class (.svg or .png)')
+    .option('--export-h5 <dir>', 'write every split in the SHD HDF5 layout: <dir>/<name>_{train,valid,test}.h5')
     .option('--samples-per-class <n>', 'samples per class in the raster', positiveInteger, 2)
     .option('--split <split>', 'split to describe or draw: train, valid or test', 'train')
     .option('--json', 'print the description as JSON')
@@ -51,7 +54,12 @@ export function registerData(program: Command): void {
       await writeChart(rasterSpec(split, { samplesPerClass: flags.samplesPerClass }), flags.raster);
       process.stdout.write(`wrote ${path.resolve(flags.raster)}\n`);
     }
-    if (flags.describe || !flags.raster) {
+    if (flags.exportH5) {
+      // Spike times are stored in seconds: the data set's step, or 1 ms where it has none (randman, images).
+      const dt = (loaded.config.options as { dt?: number }).dt ?? 1e-3;
+      for (const f of exportSplitsH5(loaded.splits, flags.exportH5, loaded.config.name, dt)) process.stdout.write(`wrote ${path.resolve(f)}\n`);
+    }
+    if (flags.describe || !(flags.raster || flags.exportH5)) {
       const descriptions = Object.fromEntries(
         (['train', 'valid', 'test'] as const).map((s) => [s, describeDataset(loaded.splits[s])]),
       );
