@@ -86,6 +86,9 @@ describe('spikegrad dashboard (HTTP)', () => {
     const view = JSON.parse((await request(dash.port, `/api/store?id=${store.id}`)).body);
     expect(view.trials.find((t: { id: string }) => t.id === fx.failed).error).toBe(HTML_ERROR);
     expect(view.sweeps[0].fields).toEqual({ 'network.surrogate.shape': ['superspike', 'sigmoid'], 'network.surrogate.scale': [1, 10] });
+    // The source list's summary (aggregate queries) says what the full view (every trial row) says.
+    const { fields: _fields, ...summary } = view.sweeps[0];
+    expect(store.sweeps[0]).toEqual(summary);
     const heat = await request(dash.port, `/api/figure.svg?kind=sweep&id=${store.id}&sweep=${fx.sweep}&figure=shape-scale`);
     expect(heat.status).toBe(200);
     expect(heat.type).toBe('image/svg+xml');

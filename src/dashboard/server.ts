@@ -21,7 +21,7 @@ import { learningCurvesFigure, runRastersFigure } from '../report/run-figures.js
 import { readCheckpoint } from '../io/checkpoint.js';
 import { CHECKPOINT_FILE } from '../train/run.js';
 import { discoverSources, type Source, sourceVersion } from './sources.js';
-import { runView, storeView, trialView, withStore } from './views.js';
+import { runView, storeSummary, storeView, trialView, withStore } from './views.js';
 
 /** Options of `startDashboard`. */
 export interface DashboardOptions {
@@ -112,8 +112,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const summary = (s: Source) => {
     try {
       if (s.kind === 'store') {
-        const v = storeView(s);
-        return { id: s.id, kind: s.kind, label: s.label, version: versions.get(s.id), sweeps: v.sweeps.map(({ fields: _f, ...rest }) => rest) };
+        return { id: s.id, kind: s.kind, label: s.label, version: versions.get(s.id), sweeps: storeSummary(s) };
       }
       const r = runView(s);
       return { id: s.id, kind: s.kind, label: s.label, version: versions.get(s.id), status: r.status, epochs: r.epochs, plannedEpochs: r.plannedEpochs, testAccuracy: (r.results as { test?: { accuracy?: number } } | null)?.test?.accuracy ?? null };

@@ -52,14 +52,26 @@ export function withStore<T>(source: Source, read: (store: ResultStore) => T): T
   }
 }
 
-function eta(rows: TrialRow[]): number | null {
-  const done = rows.filter((t) => t.status === 'done' && t.wallSeconds !== null);
-  const left = rows.filter((t) => t.status === 'pending' || t.status === 'running').length;
+/** Seconds until the pending and running trials are done, at the mean wall time of the done ones. */
+function eta(counts: Record<TrialStatus, number>, meanWallSeconds: number | null): number | null {
+  const left = counts.pending + counts.running;
   if (left === 0) return 0;
-  if (done.length === 0) return null;
-  const mean = done.reduce((s, t) => s + (t.wallSeconds ?? 0), 0) / done.length;
-  const parallel = Math.max(1, rows.filter((t) => t.status === 'running').length);
-  return (left * mean) / parallel;
+  if (meanWallSeconds === null) return null;
+  return (left * meanWallSeconds) / Math.max(1, counts.running);
+}
+
+/** A sweep in a store's summary: what the source list shows, from aggregate queries (no trial rows read). */
+export type SweepSummary = Omit<SweepView, 'fields'>;
+
+/** Every sweep of a store with its counts and ETA, cheap enough for the source list on every change. */
+export function storeSummary(source: Source): SweepSummary[] {
+  return withStore(source, (store) =>
+    store.sweeps().map(({ name, spec }) => {
+      const counts = store.counts(name);
+      const total = counts.pending + counts.running + counts.done + counts.failed;
+      return { name, counts, total, etaSeconds: eta(counts, store.meanWallSeconds(name)), figures: spec.figures ?? [] };
+    }),
+  );
 }
 
 export function storeView(source: Source): { sweeps: SweepView[]; trials: TrialView[] } {
@@ -69,6 +81,8 @@ export function storeView(source: Source): { sweeps: SweepView[]; trials: TrialV
       const rows = trials.filter((t) => t.sweep === name);
       const counts: Record<TrialStatus, number> = { pending: 0, running: 0, done: 0, failed: 0 };
       for (const t of rows) counts[t.status]++;
+      const done = rows.filter((t) => t.status === 'done' && t.wallSeconds !== null);
+      const mean = done.length > 0 ? done.reduce((s, t) => s + (t.wallSeconds ?? 0), 0) / done.length : null;
       const fields: Record<string, unknown[]> = {};
       for (const t of rows) {
         for (const [k, v] of Object.entries(t.overrides)) {
@@ -76,7 +90,7 @@ export function storeView(source: Source): { sweeps: SweepView[]; trials: TrialV
           if (!list.some((x) => JSON.stringify(x) === JSON.stringify(v))) list.push(v);
         }
       }
-      return { name, counts, total: rows.length, etaSeconds: eta(rows), fields, figures: spec.figures ?? [] };
+      return { name, counts, total: rows.length, etaSeconds: eta(counts, mean), fields, figures: spec.figures ?? [] };
     });
     return {
       sweeps,

@@ -376,6 +376,12 @@ export class ResultStore {
     for (const r of rows) out[r.status] = r.n;
     return out;
   }
+
+  /** The mean wall time of a sweep's done trials (null before the first), without reading their rows. */
+  meanWallSeconds(sweep: string): number | null {
+    const row = this.db.prepare("SELECT AVG(wall_seconds) AS mean FROM trials WHERE sweep = ? AND status = 'done' AND wall_seconds IS NOT NULL").get(sweep) as { mean: number | null };
+    return row.mean;
+  }
 }
 
 function toTrialRow(r: RawRow): TrialRow {
