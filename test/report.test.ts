@@ -154,8 +154,15 @@ describe('spikegrad report', () => {
     const curves = parseCsv(readFileSync(path.join(tmp, 'out3', 'learning-curves.csv'), 'utf8'));
     expect(curves).toHaveLength(6); // 2 trials x 3 epochs
     const raster = parseCsv(readFileSync(path.join(tmp, 'out3', 'rasters.csv'), 'utf8'));
-    expect(new Set(raster.map((x) => x.phase))).toEqual(new Set(['before training', 'after training']));
-    expect(raster.every((x) => Number(x.step) < 40 && Number(x.neuron) < 16)).toBe(true);
-    expect(readFileSync(path.join(tmp, 'out3', 'rasters.svg'), 'utf8')).toContain('after training');
+    expect(new Set(raster.map((x) => x.phase))).toEqual(new Set(['input', 'before training', 'after training']));
+    // Hidden neurons of the 16-wide layer; input units of randman's default 20.
+    expect(raster.every((x) => Number(x.step) < 40 && Number(x.neuron) < (x.phase === 'input' ? 20 : 16))).toBe(true);
+    // Both trials start from the same seed and network (they differ in the surrogate only): one 'before' panel.
+    expect(new Set(raster.filter((x) => x.phase === 'before training').map((x) => x.trial))).toEqual(new Set(['before training (seed 1) · layer 0']));
+    expect(new Set(raster.filter((x) => x.phase === 'after training').map((x) => x.trial)).size).toBe(2);
+    const svg = readFileSync(path.join(tmp, 'out3', 'rasters.svg'), 'utf8');
+    expect(svg).toContain('after training');
+    expect(svg).toContain('input: randman test sample 0');
+    expect(readFileSync(path.join(tmp, 'out3', 'learning-curves.svg'), 'utf8')).toContain('training accuracy');
   });
 });

@@ -1,13 +1,13 @@
 /**
- * Figure 6: learning curves (training loss, validation accuracy per epoch) of the chosen trials, and hidden-layer
- * spike rasters of one test sample before training (the trial's initial weights, rebuilt from its seed) and after
- * (its stored final weights).
+ * Figure 6: learning curves (training loss, training and validation accuracy per epoch, chance marked) of the chosen
+ * trials, and spike rasters of one test sample: its input, the hidden layers before training (the initial weights,
+ * rebuilt from the seed, drawn once per initial network) and after (each trial's stored final weights).
  */
 import type { TopLevelSpec } from 'vega-lite';
 
 import { makeBatch } from '../../data/batches.js';
 import { loadDataset } from '../../data/registry.js';
-import type { Batch } from '../../model/batch.js';
+import { type Batch, isAnalogBatch } from '../../model/batch.js';
 import { Network } from '../../model/network.js';
 import type { TrialRow } from '../../sweep/store.js';
 import { surrogateLabel } from '../aggregate.js';
@@ -16,24 +16,46 @@ import { type FigureRecipe, overridesLabel, SCHEMA } from './figure.js';
 const MAX_CURVES = 12;
 const MAX_RASTERS = 6;
 
+/** "N epochs" or "N-M epochs", and "seed s" or "seeds a, b", of the chosen trials. */
+function runsSubtitle(rows: TrialRow[]): string {
+  const epochs = [...new Set(rows.map((r) => r.history.length))].sort((a, b) => a - b);
+  const seeds = [...new Set(rows.map((r) => r.config.seed))].sort((a, b) => a - b);
+  const span = epochs.length === 1 ? `${epochs[0]}` : `${epochs[0]}-${epochs[epochs.length - 1]}`;
+  return `${rows.length} trials, ${span} epochs, seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}`;
+}
+
 export const learningCurves: FigureRecipe = {
   name: 'learning-curves',
-  description: 'training loss and validation accuracy per epoch of the chosen trials',
+  description: 'training loss, training accuracy and validation accuracy per epoch of the chosen trials',
   build(rows) {
     const chosen = rows.filter((r) => r.history.length > 0).slice(0, MAX_CURVES);
     if (chosen.length === 0) return null;
     const table = chosen.flatMap((r) =>
       r.history.map((h) => ({ trial: overridesLabel(r), surrogate: surrogateLabel(r), epoch: h.epoch, trainLoss: h.train.loss, trainAccuracy: h.train.accuracy, validAccuracy: h.valid?.accuracy ?? null })),
     );
-    const color = { field: 'trial', type: 'nominal', title: 'trial', legend: { orient: 'bottom', columns: 1, labelLimit: 400 } };
-    const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } };
+    const classes = Math.max(...chosen.map((r) => r.network?.outputs ?? 0));
+    // Curves that coincide (two trials at chance) stay visible: each trial has its own dash pattern and the later
+    // ones are drawn thinner, on top.
+    const color = { field: 'trial', type: 'nominal', title: 'trial', legend: { orient: 'bottom', columns: 1, labelLimit: 400, symbolStrokeWidth: 2 } };
+    const dash = { field: 'trial', type: 'nominal', legend: null };
+    const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', labelAngle: 0 } };
+    const line = { type: 'line', strokeWidth: 2 };
+    const accuracy = (field: string, title: string) => ({
+      width: 240,
+      height: 200,
+      layer: [
+        { mark: line, encoding: { x, color, strokeDash: dash, y: { field, type: 'quantitative', title, scale: { domain: [0, 1] } } } },
+        ...(classes > 0 ? [{ data: { values: [{ chance: 1 / classes }] }, mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { field: 'chance', type: 'quantitative' } } }] : []),
+      ],
+    });
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Learning curves', subtitle: `${chosen.length} trials` },
+      title: { text: 'Learning curves', subtitle: `${runsSubtitle(chosen)}${classes > 0 ? `; dotted grey line: chance (1/${classes})` : ''}` },
       data: { values: table },
       hconcat: [
-        { width: 260, height: 200, mark: 'line', encoding: { x, color, y: { field: 'trainLoss', type: 'quantitative', title: 'training loss', scale: { type: 'log' } } } },
-        { width: 260, height: 200, mark: 'line', encoding: { x, color, y: { field: 'validAccuracy', type: 'quantitative', title: 'validation accuracy', scale: { domain: [0, 1] } } } },
+        { width: 240, height: 200, mark: line, encoding: { x, color, strokeDash: dash, y: { field: 'trainLoss', type: 'quantitative', title: 'training loss', scale: { type: 'log' }, axis: { format: '~g' } } } },
+        accuracy('trainAccuracy', 'training accuracy'),
+        accuracy('validAccuracy', 'validation accuracy'),
       ],
     } as unknown as TopLevelSpec;
     return { spec, table };
@@ -68,31 +90,53 @@ export async function spikeRaster(
 
 export const rasters: FigureRecipe = {
   name: 'rasters',
-  description: 'hidden-layer spike rasters of one test sample before and after training',
+  description: 'input spikes of one test sample, and the hidden layers before and after training',
   async build(rows, context) {
     const chosen = rows.filter((r) => r.status === 'done' && r.network !== null).slice(0, MAX_RASTERS);
     if (chosen.length === 0) return null;
     const table: Record<string, unknown>[] = [];
-    let steps = 0;
-    let neurons = 1;
     const placeholders: Record<string, unknown>[] = [];
+    const panels: string[] = [];
+    const drawnInputs = new Set<string>();
+    const drawnBefore = new Set<string>();
+    let steps = 0;
     for (const row of chosen) {
       const data = await loadDataset(row.config.dataset, { cacheDir: context.cacheDir });
-      const test = data.splits.test;
-      const batch = makeBatch(test, [0]);
+      const batch = makeBatch(data.splits.test, [0]);
       steps = Math.max(steps, batch.steps);
+      // The input once per data set.
+      const dataKey = JSON.stringify(row.config.dataset);
+      if (!drawnInputs.has(dataKey) && !isAnalogBatch(batch)) {
+        drawnInputs.add(dataKey);
+        const panel = `input: ${row.config.dataset.name} test sample 0`;
+        panels.push(panel);
+        for (let e = batch.offsets[0]; e < batch.offsets[1]; e++) table.push({ trial: panel, phase: 'input', step: batch.times[e], neuron: batch.units[e] });
+      }
       const net = new Network(row.network!, { threads: 1 });
       try {
         const shapes = net.parameterNames.map((name) => ({ name, size: net.parameters[name].length }));
         const weights = context.store.weights(row.id, shapes);
         if (!weights) continue;
-        for (const phase of ['before training', 'after training']) {
-          if (phase === 'after training') net.setParameters(weights);
-          const drawn = await spikeRaster(net, batch, overridesLabel(row), phase);
-          table.push(...drawn.rows);
-          placeholders.push(...drawn.placeholders);
-          neurons = Math.max(neurons, drawn.neurons);
+        // Before training, once per initial network: the surrogate and the reset's gradient do not change the
+        // forward pass, so trials that differ only in those start from the same spikes.
+        const { surrogate: _s, reset: _r, ...initial } = row.network!;
+        const initKey = `${dataKey}|${JSON.stringify(initial)}`;
+        const add = (drawn: Awaited<ReturnType<typeof spikeRaster>>) => {
+          for (const r of drawn.rows) {
+            if (!panels.includes(r.trial as string)) panels.push(r.trial as string);
+            table.push({ trial: r.trial, phase: r.phase, step: r.step, neuron: r.neuron });
+          }
+          for (const p of drawn.placeholders) {
+            if (!panels.includes(p.trial as string)) panels.push(p.trial as string);
+            placeholders.push({ trial: p.trial, phase: p.phase, step: p.step, neuron: p.neuron });
+          }
+        };
+        if (!drawnBefore.has(initKey)) {
+          drawnBefore.add(initKey);
+          add(await spikeRaster(net, batch, `before training (seed ${row.config.seed})`, 'before training'));
         }
+        net.setParameters(weights);
+        add(await spikeRaster(net, batch, `after training: ${overridesLabel(row)}`, 'after training'));
       } finally {
         await net.dispose();
       }
@@ -100,17 +144,20 @@ export const rasters: FigureRecipe = {
     if (table.length + placeholders.length === 0) return null;
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Hidden spikes of one test sample before and after training', subtitle: 'initial weights rebuilt from the trial seed; final weights from the store' },
+      title: {
+        text: 'Spikes of one test sample: input, hidden layer before and after training',
+        subtitle: 'initial weights rebuilt from the trial seed (shared by trials that differ only in the surrogate); final weights from the store',
+      },
       data: { values: [...table, ...placeholders] },
       mark: { type: 'square', size: 6, color: '#1f4e79', clip: true },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'time step', scale: { domain: [0, steps] } },
-        y: { field: 'neuron', type: 'quantitative', title: 'neuron', scale: { domain: [0, neurons] } },
-        column: { field: 'phase', type: 'nominal', title: null, sort: ['before training', 'after training'] },
-        row: { field: 'trial', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 300 } },
+        x: { field: 'step', type: 'quantitative', title: 'time step', scale: { domain: [0, steps] }, axis: { labelAngle: 0 } },
+        y: { field: 'neuron', type: 'quantitative', title: 'unit', scale: { zero: true, nice: false } },
+        row: { field: 'trial', type: 'nominal', title: null, sort: panels, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 400 } },
       },
-      width: 240,
-      height: 120,
+      resolve: { scale: { y: 'independent' } },
+      width: 420,
+      height: 90,
     } as unknown as TopLevelSpec;
     return { spec, table };
   },
