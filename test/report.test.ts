@@ -144,7 +144,7 @@ describe('spikegrad report', () => {
   it('draws learning curves and rasters before and after training from a real sweep', async () => {
     const file = path.join(tmp, 'real.sqlite');
     const summary = await runSweep(
-      { name: 'curves', figures: ['learning-curves', 'rasters'], base: { ...tinyBase, epochs: 3 }, list: [{ seed: 1 }, { 'network.surrogate.shape': 'zero' }] } as never,
+      { name: 'curves', figures: ['learning-curves', 'learning-by-surrogate', 'rasters'], base: { ...tinyBase, epochs: 3 }, list: [{ seed: 1 }, { 'network.surrogate.shape': 'zero' }] } as never,
       { store: file, parallel: 2, threads: 1 },
     );
     expect(summary.counts.done).toBe(2);
@@ -164,5 +164,9 @@ describe('spikegrad report', () => {
     expect(svg).toContain('after training');
     expect(svg).toContain('input: randman test sample 0');
     expect(readFileSync(path.join(tmp, 'out3', 'learning-curves.svg'), 'utf8')).toContain('training accuracy');
+    const bySurrogate = parseCsv(readFileSync(path.join(tmp, 'out3', 'learning-by-surrogate.csv'), 'utf8'));
+    expect(bySurrogate).toHaveLength(6);
+    expect(new Set(bySurrogate.map((x) => x.condition))).toEqual(new Set(['superspike', 'zero (true gradient)']));
+    expect(readFileSync(path.join(tmp, 'out3', 'learning-by-surrogate.svg'), 'utf8')).toContain('superspike 1, zero (true gradient) 1 runs');
   });
 });

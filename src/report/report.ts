@@ -12,13 +12,13 @@ import { ConfigError } from '../util/errors.js';
 import { toCsv } from './aggregate.js';
 import { recurrence, resetDepth } from './figures/depth.js';
 import type { FigureRecipe } from './figures/figure.js';
-import { learningCurves, rasters } from './figures/learning.js';
+import { learningBySurrogate, learningCurves, rasters } from './figures/learning.js';
 import { sparsity } from './figures/sparsity.js';
 import { bestPerShape, shapeScaleHeatmap } from './figures/surrogate-shape.js';
 import { svgToPng, toSvg } from './render.js';
 
 /** The figure recipes a sweep spec may ask for. */
-export const FIGURES: readonly FigureRecipe[] = [shapeScaleHeatmap, bestPerShape, resetDepth, recurrence, sparsity, learningCurves, rasters];
+export const FIGURES: readonly FigureRecipe[] = [shapeScaleHeatmap, bestPerShape, resetDepth, recurrence, sparsity, learningCurves, learningBySurrogate, rasters];
 
 /** Options of `writeReport`: output directory, a subset of figures, cache directory, log. */
 export interface ReportOptions {

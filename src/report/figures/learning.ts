@@ -62,6 +62,52 @@ export const learningCurves: FigureRecipe = {
   },
 };
 
+/**
+ * The paper's learning-curve panel: training accuracy per epoch of every trial (thin) and the mean per surrogate
+ * condition (thick), and the same for validation accuracy; for a spec that runs the best grid points of each
+ * condition for many epochs.
+ */
+export const learningBySurrogate: FigureRecipe = {
+  name: 'learning-by-surrogate',
+  description: 'training and validation accuracy per epoch, every trial and the mean per surrogate condition',
+  build(rows) {
+    const chosen = rows.filter((r) => r.history.length > 0);
+    if (chosen.length === 0) return null;
+    const table = chosen.flatMap((r) =>
+      r.history.map((h) => ({ trial: r.id, condition: surrogateLabel(r), epoch: h.epoch, trainAccuracy: h.train.accuracy, validAccuracy: h.valid?.accuracy ?? null })),
+    );
+    const classes = Math.max(...chosen.map((r) => r.network?.outputs ?? 0));
+    const perCondition = groupCounts(chosen.map(surrogateLabel));
+    const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', labelAngle: 0 } };
+    const color = { field: 'condition', type: 'nominal', title: 'surrogate', legend: { orient: 'bottom', columns: 1, labelLimit: 400 } };
+    const panel = (field: string, title: string) => ({
+      width: 300,
+      height: 220,
+      layer: [
+        { mark: { type: 'line', strokeWidth: 0.7, opacity: 0.35 }, encoding: { x, color, detail: { field: 'trial', type: 'nominal' }, y: { field, type: 'quantitative', title, scale: { domain: [0, 1] } } } },
+        { mark: { type: 'line', strokeWidth: 2.5 }, encoding: { x, color, y: { field, type: 'quantitative', aggregate: 'mean', title } } },
+        ...(classes > 0 ? [{ data: { values: [{ chance: 1 / classes }] }, mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { field: 'chance', type: 'quantitative' } } }] : []),
+      ],
+    });
+    const spec = {
+      $schema: SCHEMA,
+      title: {
+        text: 'Learning curves of the best grid points per surrogate',
+        subtitle: `${runsSubtitle(chosen)}; thin: each run, thick: mean per surrogate (${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')} runs); dotted: chance`,
+      },
+      data: { values: table },
+      hconcat: [panel('trainAccuracy', 'training accuracy'), panel('validAccuracy', 'validation accuracy')],
+    } as unknown as TopLevelSpec;
+    return { spec, table };
+  },
+};
+
+function groupCounts(labels: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of labels) out[l] = (out[l] ?? 0) + 1;
+  return out;
+}
+
 /** Hidden spikes of a batch's first sample as raster rows; a silent layer gets a placeholder (an empty panel). */
 export async function spikeRaster(
   net: Network,
