@@ -108,7 +108,7 @@ function groupCounts(labels: string[]): Record<string, number> {
   return out;
 }
 
-/** Hidden spikes of a batch's first sample as raster rows; a silent layer gets a placeholder (an empty panel). */
+/** Hidden spikes of a batch's first sample as raster rows, and per layer a placeholder outside the plot (it keeps a silent layer's panel and spans the axis over the layer). */
 export async function spikeRaster(
   net: Network,
   batch: Batch,
@@ -124,12 +124,11 @@ export async function spikeRaster(
     neurons = Math.max(neurons, size);
     const trial = `${label} · layer ${layer}`;
     const s = out.spikes![k];
-    const before = rows.length;
     for (let n = 0; n < batch.steps; n++) {
       for (let i = 0; i < size; i++) if (s[n * size + i]) rows.push({ trial, phase, step: n, neuron: i });
     }
-    // A point outside the clipped plot keeps the panel of a silent layer.
-    if (rows.length === before) placeholders.push({ trial, phase, step: -1, neuron: -1 });
+    // A point left of the clipped plot keeps the panel of a silent layer and spans its axis over the whole layer.
+    placeholders.push({ trial, phase, step: -1, neuron: size - 1 });
   });
   return { rows, placeholders, neurons };
 }
@@ -157,6 +156,7 @@ export const rasters: FigureRecipe = {
         const panel = `input: ${row.config.dataset.name} test sample 0`;
         panels.push(panel);
         for (let e = batch.offsets[0]; e < batch.offsets[1]; e++) table.push({ trial: panel, phase: 'input', step: batch.times[e], neuron: batch.units[e] });
+        placeholders.push({ trial: panel, phase: 'input', step: -1, neuron: data.splits.test.inputs - 1 });
       }
       const net = new Network(row.network!, { threads: 1 });
       try {
