@@ -7,10 +7,10 @@
  * The writer is the optional HDF5 addon (native/hdf5), built where libhdf5 is found: h5wasm cannot write the
  * variable-length numeric arrays of this layout. Every file is written under a temporary name and renamed.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+
+import { loadOptionalAddon, REBUILD } from '../util/optional-addon.js';
 
 import type { AnyDataset, DatasetSplits } from './dataset.js';
 
@@ -25,22 +25,20 @@ export class Hdf5UnavailableError extends Error {
   readonly code = 'ERR_SPIKEGRAD_NO_HDF5';
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The addon: SPIKEGRAD_HDF5_ADDON names another build of it. */
-const addonPath = () => process.env.SPIKEGRAD_HDF5_ADDON || path.join(root, 'build', 'Release', 'spikegrad_hdf5.node');
-const INSTALL = 'install the HDF5 library (Debian/Ubuntu: apt-get install libhdf5-dev) and rebuild spikegrad from source (npm run build:native in a checkout; SPIKEGRAD_BUILD_FROM_SOURCE=1 npm rebuild spikegrad in an installation)';
-
 let addon: Hdf5Addon | undefined;
 
 function loadAddon(): Hdf5Addon {
-  if (addon) return addon;
-  const file = addonPath();
-  if (!existsSync(file)) throw new Hdf5UnavailableError(`--export-h5: this spikegrad has no HDF5 writer (${file} was not built: no HDF5 library was found when it was built); ${INSTALL}`);
-  try {
-    addon = createRequire(import.meta.url)(file) as Hdf5Addon;
-  } catch (err) {
-    throw new Hdf5UnavailableError(`--export-h5: ${file} does not load (${(err as Error).message.split('\n')[0]}); ${INSTALL}`);
-  }
+  addon ??= loadOptionalAddon<Hdf5Addon>(
+    {
+      file: 'spikegrad_hdf5.node',
+      env: 'SPIKEGRAD_HDF5_ADDON',
+      feature: '--export-h5',
+      what: 'HDF5 writer',
+      library: 'HDF5',
+      install: `install the HDF5 library (Debian/Ubuntu: apt-get install libhdf5-dev) and ${REBUILD}`,
+    },
+    (message) => new Hdf5UnavailableError(message),
+  );
   return addon;
 }
 

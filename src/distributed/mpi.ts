@@ -3,11 +3,7 @@
  * library is installed), starts MPI and wraps every collective in a watchdog, so that a job whose rank died or
  * hangs ends with a message instead of waiting forever.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
+import { loadOptionalAddon, REBUILD } from '../util/optional-addon.js';
 import type { Communicator } from './communicator.js';
 
 interface MpiAddon {
@@ -24,19 +20,18 @@ export class MpiUnavailableError extends Error {
   readonly code = 'ERR_SPIKEGRAD_NO_MPI';
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The addon: SPIKEGRAD_MPI_ADDON names another build of it (one per MPI library on a cluster, say). */
-const addonPath = () => process.env.SPIKEGRAD_MPI_ADDON || path.join(root, 'build', 'Release', 'spikegrad_mpi.node');
-const INSTALL = 'install MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) and rebuild spikegrad from source (npm run build:native in a checkout; SPIKEGRAD_BUILD_FROM_SOURCE=1 npm rebuild spikegrad in an installation, with cmake-js and node-addon-api installed)';
-
 function loadAddon(): MpiAddon {
-  const ADDON = addonPath();
-  if (!existsSync(ADDON)) throw new MpiUnavailableError(`--distributed mpi: this spikegrad has no MPI support (${ADDON} was not built: no MPI library was found when it was built); ${INSTALL}`);
-  try {
-    return createRequire(import.meta.url)(ADDON) as MpiAddon;
-  } catch (err) {
-    throw new MpiUnavailableError(`--distributed mpi: ${ADDON} does not load (${(err as Error).message.split('\n')[0]}); ${INSTALL}`);
-  }
+  return loadOptionalAddon<MpiAddon>(
+    {
+      file: 'spikegrad_mpi.node',
+      env: 'SPIKEGRAD_MPI_ADDON',
+      feature: '--distributed mpi',
+      what: 'MPI support',
+      library: 'MPI',
+      install: `install MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) and ${REBUILD}`,
+    },
+    (message) => new MpiUnavailableError(message),
+  );
 }
 
 /** Options of an MpiCommunicator. */
