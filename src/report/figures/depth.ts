@@ -4,11 +4,11 @@
  * depth.
  */
 import type { TrialRow } from '../../sweep/store.js';
-import type { FigureRecipe } from './figure.js';
+import { type FigureRecipe, trialsSubtitle } from './figure.js';
 import { meanLines } from './mean-lines.js';
 
 const depth = (r: TrialRow) => r.config.network.layers.length;
-const subtitle = (rows: TrialRow[]) => `mean +- s.d. over seeds, dots: seeds; ${rows.length} trials`;
+const subtitle = (rows: TrialRow[]) => `mean +- s.d. over seeds, dots: seeds; ${trialsSubtitle(rows)}`;
 
 const surrogateKind = (r: TrialRow) => (r.config.network.surrogate.normalized ? 'normalized SuperSpike' : 'asymptotic SuperSpike (x beta)');
 
@@ -32,15 +32,17 @@ export const resetDepth: FigureRecipe = {
 export const recurrence: FigureRecipe = {
   name: 'recurrent',
   description: 'recurrent networks: gradient through the recurrence propagated vs detached, over scale and depth',
-  build: (rows) =>
-    meanLines(
-      rows.filter((r) => r.config.network.layers.some((l) => l.recurrent)),
-      {
-        title: 'Recurrent networks: credit through the recurrence',
-        subtitle: subtitle(rows),
-        x: { of: (r) => r.config.network.surrogate.scale, title: 'surrogate scale beta', type: 'ordinal' },
-        color: { of: (r) => r.config.network.layers.find((l) => l.recurrent)?.recurrentGradient ?? 'propagate', title: 'recurrent gradient' },
-        column: { of: (r) => `${depth(r)} hidden layer${depth(r) > 1 ? 's' : ''}`, title: null },
-      },
-    ),
+  build: (rows) => {
+    const recurrent = rows.filter((r) => r.config.network.layers.some((l) => l.recurrent));
+    // A sweep that also varies the surrogate's normalization gets a panel per (depth, surrogate) pair.
+    const kinds = new Set(recurrent.map(surrogateKind));
+    const layers = (r: TrialRow) => `${depth(r)} hidden layer${depth(r) > 1 ? 's' : ''}`;
+    return meanLines(recurrent, {
+      title: 'Recurrent networks: credit through the recurrence',
+      subtitle: subtitle(recurrent),
+      x: { of: (r) => r.config.network.surrogate.scale, title: 'surrogate scale beta', type: 'ordinal' },
+      color: { of: (r) => r.config.network.layers.find((l) => l.recurrent)?.recurrentGradient ?? 'propagate', title: 'recurrent gradient' },
+      column: { of: kinds.size > 1 ? (r) => `${layers(r)}, ${surrogateKind(r)}` : layers, title: null },
+    });
+  },
 };

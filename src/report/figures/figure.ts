@@ -29,3 +29,11 @@ export function overridesLabel(row: TrialRow): string {
   const parts = Object.entries(row.overrides).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return parts.join(' ') || row.id;
 }
+
+/** "24 trials, 20 epochs, seeds 1, 2" (an epoch range where trials differ), for figure subtitles. */
+export function trialsSubtitle(rows: TrialRow[]): string {
+  const epochs = [...new Set(rows.map((r) => r.history.length))].sort((a, b) => a - b);
+  const seeds = [...new Set(rows.map((r) => r.config.seed))].sort((a, b) => a - b);
+  const span = epochs.length === 1 ? `${epochs[0]}` : `${epochs[0]}-${epochs[epochs.length - 1]}`;
+  return `${rows.length} trials, ${span} epochs, seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}`;
+}

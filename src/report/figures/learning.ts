@@ -11,18 +11,10 @@ import { type Batch, isAnalogBatch } from '../../model/batch.js';
 import { Network } from '../../model/network.js';
 import type { TrialRow } from '../../sweep/store.js';
 import { surrogateLabel } from '../aggregate.js';
-import { type FigureRecipe, overridesLabel, SCHEMA } from './figure.js';
+import { type FigureRecipe, overridesLabel, SCHEMA, trialsSubtitle } from './figure.js';
 
 const MAX_CURVES = 12;
 const MAX_RASTERS = 6;
-
-/** "N epochs" or "N-M epochs", and "seed s" or "seeds a, b", of the chosen trials. */
-function runsSubtitle(rows: TrialRow[]): string {
-  const epochs = [...new Set(rows.map((r) => r.history.length))].sort((a, b) => a - b);
-  const seeds = [...new Set(rows.map((r) => r.config.seed))].sort((a, b) => a - b);
-  const span = epochs.length === 1 ? `${epochs[0]}` : `${epochs[0]}-${epochs[epochs.length - 1]}`;
-  return `${rows.length} trials, ${span} epochs, seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')}`;
-}
 
 export const learningCurves: FigureRecipe = {
   name: 'learning-curves',
@@ -50,7 +42,7 @@ export const learningCurves: FigureRecipe = {
     });
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Learning curves', subtitle: `${runsSubtitle(chosen)}${classes > 0 ? `; dotted grey line: chance (1/${classes})` : ''}` },
+      title: { text: 'Learning curves', subtitle: `${trialsSubtitle(chosen)}${classes > 0 ? `; dotted grey line: chance (1/${classes})` : ''}` },
       data: { values: table },
       hconcat: [
         { width: 240, height: 200, mark: line, encoding: { x, color, strokeDash: dash, y: { field: 'trainLoss', type: 'quantitative', title: 'training loss', scale: { type: 'log' }, axis: { format: '~g' } } } },
@@ -93,7 +85,7 @@ export const learningBySurrogate: FigureRecipe = {
       $schema: SCHEMA,
       title: {
         text: 'Learning curves of the best grid points per surrogate',
-        subtitle: `${runsSubtitle(chosen)}; thin: each run, thick: mean per surrogate (${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')} runs); dotted: chance`,
+        subtitle: `${trialsSubtitle(chosen)}; thin: each run, thick: mean per surrogate (${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')} runs); dotted: chance`,
       },
       data: { values: table },
       hconcat: [panel('trainAccuracy', 'training accuracy'), panel('validAccuracy', 'validation accuracy')],

@@ -24,7 +24,7 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
     const s = stats(g.rows, yOf);
     return { [o.column?.title ?? 'panel']: g.key.panel, [o.color.title]: g.key.group, [o.x.title]: g.key.x, seeds: s.n, mean: s.mean, sd: s.sd };
   });
-  const x = { field: 'x', type: o.x.type, title: o.x.title, ...(o.x.log ? { scale: { type: 'log' } } : {}) };
+  const x = { field: 'x', type: o.x.type, title: o.x.title, axis: { labelAngle: 0 }, ...(o.x.log ? { scale: { type: 'log' } } : {}) };
   const color = { field: 'group', type: 'nominal', title: o.color.title };
   const y = { field: 'y', type: 'quantitative', title: o.y?.title ?? 'test accuracy' };
   const inner = {

@@ -1,12 +1,12 @@
 /**
- * Figure 5: test accuracy against activity (mean spikes per hidden neuron per input, on the test set) while an
+ * Figure 5: test accuracy against activity (mean spikes per hidden neuron per sample, on the test set) while an
  * upper-bound activity regularizer gets stronger; one panel per data set.
  */
 import type { TopLevelSpec } from 'vega-lite';
 
 import type { TrialRow } from '../../sweep/store.js';
 import { groupBy, stats } from '../aggregate.js';
-import { type FigureRecipe, SCHEMA } from './figure.js';
+import { type FigureRecipe, SCHEMA, trialsSubtitle } from './figure.js';
 
 /** Strength of the upper-bound regularizer(s) of a trial; 0 without one. */
 export function upperStrength(r: TrialRow): number {
@@ -15,7 +15,7 @@ export function upperStrength(r: TrialRow): number {
 
 export const sparsity: FigureRecipe = {
   name: 'sparsity',
-  description: 'test accuracy against spikes per neuron per input under increasing upper-bound regularization',
+  description: 'test accuracy against spikes per neuron per sample under increasing upper-bound regularization',
   build(rows) {
     const points = rows
       .filter((r) => r.testAccuracy !== null && r.spikesPerNeuron !== null)
@@ -27,11 +27,12 @@ export const sparsity: FigureRecipe = {
       return { dataset: g.key.dataset, upperStrength: g.key.strength, seeds: a.n, spikesPerNeuronMean: s.mean, testAccuracyMean: a.mean, testAccuracySd: a.sd };
     });
     const strengths = [...new Set(points.map((p) => p.strength))].sort((a, b) => a - b);
-    const x = { field: 'spikes', type: 'quantitative', title: 'spikes per hidden neuron per input (test)', scale: { type: 'log' } };
-    const y = { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } };
+    const x = { field: 'spikes', type: 'quantitative', title: 'spikes per hidden neuron per sample (test)', scale: { type: 'log' }, axis: { labelAngle: 0 } };
+    const y = { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1], nice: false } };
+    const classes = Math.max(...rows.map((r) => r.network?.outputs ?? 0));
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Accuracy against activity under an upper-bound activity regularizer', subtitle: `colour: regularizer strength; line through the means; ${points.length} trials` },
+      title: { text: 'Accuracy against activity under an upper-bound activity regularizer', subtitle: `colour: regularizer strength; line through the means${classes > 0 ? `; dotted: chance (1/${classes})` : ''}; ${trialsSubtitle(rows.filter((r) => r.testAccuracy !== null))}` },
       data: { values: points },
       facet: { column: { field: 'dataset', type: 'nominal', title: null } },
       spec: {
@@ -47,9 +48,9 @@ export const sparsity: FigureRecipe = {
             mark: { type: 'point', filled: true, size: 40 },
             encoding: { x, y, color: { field: 'strength', type: 'ordinal', title: 'upper-bound strength', sort: strengths, scale: { scheme: 'viridis' } } },
           },
+          ...(classes > 0 ? [{ mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { datum: 1 / classes, type: 'quantitative' } } }] : []),
         ],
       },
-      resolve: { scale: { x: 'independent' } },
     } as unknown as TopLevelSpec;
     return { spec, table };
   },
