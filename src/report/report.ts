@@ -62,6 +62,9 @@ export async function writeReport(storeFile: string, options: ReportOptions): Pr
           validAccuracy: t.validAccuracy,
           trainAccuracy: t.trainAccuracy,
           spikesPerNeuron: t.spikesPerNeuron,
+          // Per hidden layer (test split), so a deep network's silent or saturated layer shows in the table.
+          spikesPerNeuronByLayer: t.results?.test.spikesPerNeuron.map((x) => Number(x.toPrecision(4))).join(' ') ?? null,
+          silentFractionByLayer: t.results?.test.silentFraction.map((x) => Number(x.toPrecision(3))).join(' ') ?? null,
           epochs: t.history.length,
           wallSeconds: t.wallSeconds,
           attempts: t.attempts,
