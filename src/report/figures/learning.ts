@@ -71,10 +71,10 @@ export const learningBySurrogate: FigureRecipe = {
     const classes = Math.max(...chosen.map((r) => r.network?.outputs ?? 0));
     const perCondition = groupCounts(chosen.map(surrogateLabel));
     const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', labelAngle: 0 } };
-    const color = { field: 'condition', type: 'nominal', title: 'surrogate', legend: { orient: 'bottom', columns: 1, labelLimit: 400 } };
+    const color = { field: 'condition', type: 'nominal', title: 'surrogate', legend: { orient: 'right', labelLimit: 400, symbolOpacity: 1, symbolStrokeWidth: 3 } };
     const panel = (field: string, title: string) => ({
-      width: 300,
-      height: 220,
+      width: 360,
+      height: 240,
       layer: [
         { mark: { type: 'line', strokeWidth: 0.7, opacity: 0.35 }, encoding: { x, color, detail: { field: 'trial', type: 'nominal' }, y: { field, type: 'quantitative', title, scale: { domain: [0, 1] } } } },
         { mark: { type: 'line', strokeWidth: 2.5 }, encoding: { x, color, y: { field, type: 'quantitative', aggregate: 'mean', title } } },
@@ -85,7 +85,10 @@ export const learningBySurrogate: FigureRecipe = {
       $schema: SCHEMA,
       title: {
         text: 'Learning curves of the best grid points per surrogate',
-        subtitle: `${trialsSubtitle(chosen)}; thin: each run, thick: mean per surrogate (${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')} runs); dotted: chance`,
+        subtitle: [
+          `${trialsSubtitle(chosen)}; thin: each run, thick: the mean per surrogate; dotted: chance`,
+          `runs: ${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+        ],
       },
       data: { values: table },
       hconcat: [panel('trainAccuracy', 'training accuracy'), panel('validAccuracy', 'validation accuracy')],
