@@ -3,7 +3,7 @@
  * store filled with known results; learning curves and rasters come from a real (tiny) sweep.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -135,6 +135,19 @@ describe('spikegrad report', () => {
       'normalized SuperSpike / uniform init|1|0.2',
       'normalized SuperSpike / uniform init|2|0.2',
     ]);
+  });
+
+  it("refuses to replace another store's trials.csv in --out, and replaces its own", async () => {
+    const out = path.join(tmp, 'shared-out');
+    mkdirSync(out, { recursive: true });
+    const foreign = 'sweep,id,status\nsomeone-elses-sweep,abc,done\n';
+    writeFileSync(path.join(out, 'trials.csv'), foreign);
+    await expect(writeReport(storeFile, { out, figures: [] })).rejects.toThrow(/trials\.csv lists trials of sweeps this store does not have \(someone-elses-sweep\)/);
+    expect(readFileSync(path.join(out, 'trials.csv'), 'utf8')).toBe(foreign);
+    rmSync(path.join(out, 'trials.csv'));
+    await writeReport(storeFile, { out, figures: [] });
+    await writeReport(storeFile, { out, figures: [] }); // its own table: replaced without complaint
+    expect(readFileSync(path.join(out, 'trials.csv'), 'utf8')).toMatch(/^sweep,id,status/);
   });
 
   it('rejects an unknown figure name with the list of known ones', async () => {

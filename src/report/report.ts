@@ -3,7 +3,7 @@
  * from the done trials of all sweeps that ask for it, as <figure>.svg, <figure>.png and <figure>.csv; plus
  * trials.csv with one line per trial of the store.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { ResultStore, type TrialRow } from '../sweep/store.js';
@@ -48,6 +48,7 @@ export async function writeReport(storeFile: string, options: ReportOptions): Pr
   try {
     mkdirSync(options.out, { recursive: true });
     const all = store.trials();
+    refuseForeignTable(path.join(options.out, 'trials.csv'), new Set(store.sweeps().map((w) => w.name)));
     const summary: ReportSummary = { figures: [], skipped: [], trials: all.length, failed: all.filter((t) => t.status === 'failed') };
     writeFileAtomic(
       path.join(options.out, 'trials.csv'),
@@ -104,5 +105,21 @@ export async function writeReport(storeFile: string, options: ReportOptions): Pr
     return summary;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * A trials.csv left in the output directory by the report of another store (sweeps this store does not have) is a
+ * result of its own: refuse to replace it rather than lose it.
+ */
+function refuseForeignTable(file: string, sweeps: Set<string>): void {
+  if (!existsSync(file)) return;
+  const [header, ...lines] = readFileSync(file, 'utf8').split('\n');
+  if (!header.startsWith('sweep,')) return;
+  const foreign = [...new Set(lines.map((l) => l.slice(0, l.indexOf(',')).replace(/^"|"$/g, '')).filter((w) => w !== '' && !sweeps.has(w)))];
+  if (foreign.length > 0) {
+    throw new ConfigError('report options', [
+      { path: 'out', message: `${file} lists trials of sweeps this store does not have (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); it is another report's table: choose another --out` },
+    ]);
   }
 }
