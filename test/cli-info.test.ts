@@ -14,11 +14,17 @@ describe('spikegrad info', () => {
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(['avx512', 'avx2', 'generic']).toContain(info.simd);
     expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.optionalAddons).toEqual({ mpi: expect.any(Boolean), hdf5Export: expect.any(Boolean) });
   });
 
   it('honours SPIKEGRAD_SIMD to lower the level', () => {
     const out = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8', env: { ...process.env, SPIKEGRAD_SIMD: 'generic' } });
     expect(out).toMatch(/simd: +generic/);
+  });
+
+  it('says which optional addons were built, looking for them where their environment variables point', () => {
+    const out = execFileSync(process.execPath, [cli, 'info'], { encoding: 'utf8', env: { ...process.env, SPIKEGRAD_HDF5_ADDON: '/nonexistent/h5.node', SPIKEGRAD_MPI_ADDON: '/nonexistent/mpi.node' } });
+    expect(out).toMatch(/addons: +mpi missing \(built only where an MPI library is found\), hdf5 export missing \(built only where libhdf5 is found\)/);
   });
 
   it('runs as an executable, as npx and the bin link start it', () => {

@@ -10,7 +10,7 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { loadOptionalAddon, REBUILD } from '../util/optional-addon.js';
+import { loadOptionalAddon, type OptionalAddon, REBUILD } from '../util/optional-addon.js';
 
 import type { AnyDataset, DatasetSplits } from './dataset.js';
 
@@ -27,18 +27,18 @@ export class Hdf5UnavailableError extends Error {
 
 let addon: Hdf5Addon | undefined;
 
+/** The optional HDF5 writer addon (built where libhdf5 is found). */
+export const HDF5_ADDON: OptionalAddon = {
+  file: 'spikegrad_hdf5.node',
+  env: 'SPIKEGRAD_HDF5_ADDON',
+  feature: '--export-h5',
+  what: 'HDF5 writer',
+  library: 'HDF5',
+  install: `install the HDF5 library (Debian/Ubuntu: apt-get install libhdf5-dev) and ${REBUILD}`,
+};
+
 function loadAddon(): Hdf5Addon {
-  addon ??= loadOptionalAddon<Hdf5Addon>(
-    {
-      file: 'spikegrad_hdf5.node',
-      env: 'SPIKEGRAD_HDF5_ADDON',
-      feature: '--export-h5',
-      what: 'HDF5 writer',
-      library: 'HDF5',
-      install: `install the HDF5 library (Debian/Ubuntu: apt-get install libhdf5-dev) and ${REBUILD}`,
-    },
-    (message) => new Hdf5UnavailableError(message),
-  );
+  addon ??= loadOptionalAddon<Hdf5Addon>(HDF5_ADDON, (message) => new Hdf5UnavailableError(message));
   return addon;
 }
 

@@ -3,7 +3,7 @@
  * library is installed), starts MPI and wraps every collective in a watchdog, so that a job whose rank died or
  * hangs ends with a message instead of waiting forever.
  */
-import { loadOptionalAddon, REBUILD } from '../util/optional-addon.js';
+import { loadOptionalAddon, type OptionalAddon, REBUILD } from '../util/optional-addon.js';
 import type { Communicator } from './communicator.js';
 
 interface MpiAddon {
@@ -20,18 +20,18 @@ export class MpiUnavailableError extends Error {
   readonly code = 'ERR_SPIKEGRAD_NO_MPI';
 }
 
+/** The optional MPI addon (built where an MPI library is found); SPIKEGRAD_MPI_ADDON names another build of it. */
+export const MPI_ADDON: OptionalAddon = {
+  file: 'spikegrad_mpi.node',
+  env: 'SPIKEGRAD_MPI_ADDON',
+  feature: '--distributed mpi',
+  what: 'MPI support',
+  library: 'MPI',
+  install: `install MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) and ${REBUILD}`,
+};
+
 function loadAddon(): MpiAddon {
-  return loadOptionalAddon<MpiAddon>(
-    {
-      file: 'spikegrad_mpi.node',
-      env: 'SPIKEGRAD_MPI_ADDON',
-      feature: '--distributed mpi',
-      what: 'MPI support',
-      library: 'MPI',
-      install: `install MPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) and ${REBUILD}`,
-    },
-    (message) => new MpiUnavailableError(message),
-  );
+  return loadOptionalAddon<MpiAddon>(MPI_ADDON, (message) => new MpiUnavailableError(message));
 }
 
 /** Options of an MpiCommunicator. */

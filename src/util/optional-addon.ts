@@ -22,9 +22,14 @@ export interface OptionalAddon {
   install: string;
 }
 
+/** Where the addon is looked for. */
+export function optionalAddonFile(addon: OptionalAddon): string {
+  return process.env[addon.env] || path.join(root, 'build', 'Release', addon.file);
+}
+
 /** Loads the addon, or throws `unavailable(message)` naming the missing file or the loading error. */
 export function loadOptionalAddon<T>(addon: OptionalAddon, unavailable: (message: string) => Error): T {
-  const file = process.env[addon.env] || path.join(root, 'build', 'Release', addon.file);
+  const file = optionalAddonFile(addon);
   if (!existsSync(file)) {
     throw unavailable(`${addon.feature}: this spikegrad has no ${addon.what} (${file} was not built: no ${addon.library} library was found when it was built); ${addon.install}`);
   }
