@@ -184,15 +184,8 @@ Napi::Value WriteSplit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value Version(const Napi::CallbackInfo& info) {
-  unsigned major = 0, minor = 0, release = 0;
-  H5get_libversion(&major, &minor, &release);
-  return Napi::String::New(info.Env(), std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release));
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeSplit", Napi::Function::New(env, WriteSplit));
-  exports.Set("version", Napi::Function::New(env, Version));
   return exports;
 }
 

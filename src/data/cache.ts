@@ -137,20 +137,14 @@ export function readCache(file: string, key: unknown): CachedSplits | null {
   const splits: Record<string, AnyDataset> = {};
   for (const h of header.splits) {
     try {
-      if (h.kind === 'analog') {
-        const values = take(Float32Array, h.size * h.steps * h.inputs);
-        const labels = take(Int32Array, h.size);
-        const groups = h.groups ? take(Int32Array, h.size) : undefined;
-        splits[h.split] = new AnalogDataset({ name: h.name, classes: h.classes, inputs: h.inputs, steps: h.steps, values, labels, classNames: h.classNames, groups });
-        continue;
-      }
-      const offsets = take(Float64Array, h.size + 1);
+      // The split's own arrays, then the labels and groups both kinds have.
       const indexArray = (type: 'u16' | 'i32'): IndexArray => (type === 'u16' ? take(Uint16Array, h.events) : take(Int32Array, h.events));
-      const times = indexArray(h.times);
-      const units = indexArray(h.units);
+      const values = h.kind === 'analog' ? take(Float32Array, h.size * h.steps * h.inputs) : null;
+      const events = values ? null : { offsets: take(Float64Array, h.size + 1), times: indexArray(h.times), units: indexArray(h.units) };
       const labels = take(Int32Array, h.size);
       const groups = h.groups ? take(Int32Array, h.size) : undefined;
-      splits[h.split] = new EventDataset({ name: h.name, classes: h.classes, inputs: h.inputs, steps: h.steps, offsets, times, units, labels, classNames: h.classNames, groups });
+      const common = { name: h.name, classes: h.classes, inputs: h.inputs, steps: h.steps, labels, classNames: h.classNames, groups };
+      splits[h.split] = values ? new AnalogDataset({ ...common, values }) : new EventDataset({ ...common, ...events! });
     } catch (err) {
       throw err instanceof CacheCorrupt ? err : corrupt((err as Error).message);
     }

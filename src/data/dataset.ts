@@ -162,12 +162,6 @@ export class AnalogDataset implements SpikeDataset {
     return { values: this.values.subarray(i * stride, (i + 1) * stride), label: this.labels[i] };
   }
 
-  /** The same samples (arrays shared) declared with `classes` classes. */
-  withClasses(classes: number): AnalogDataset {
-    if (classes < this.classes) throw new RangeError(`${this.name}: cannot shrink ${this.classes} classes to ${classes}`);
-    return new AnalogDataset({ ...this, classes });
-  }
-
   /** A new data set with the given samples, in that order (arrays are copied). */
   subset(indices: ArrayLike<number>, name = this.name): AnalogDataset {
     const n = indices.length;

@@ -16,7 +16,6 @@ import type { AnyDataset, DatasetSplits } from './dataset.js';
 
 interface Hdf5Addon {
   writeSplit(file: string, split: Record<string, unknown>): void;
-  version(): string;
 }
 
 /** The HDF5 export cannot run here: the optional addon was not built (no libhdf5) or does not load. */

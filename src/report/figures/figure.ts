@@ -30,6 +30,16 @@ export function overridesLabel(row: TrialRow): string {
   return parts.join(' ') || row.id;
 }
 
+/** Classes of the trials' networks (0 when no trial has a network), for a chance line at 1 / classes. */
+export function classesOf(rows: TrialRow[]): number {
+  return Math.max(0, ...rows.map((r) => r.network?.outputs ?? 0));
+}
+
+/** A dotted grey rule at chance accuracy (1 / classes) as a layer list: empty when the classes are unknown. */
+export function chanceLayer(classes: number): Record<string, unknown>[] {
+  return classes > 0 ? [{ mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { datum: 1 / classes, type: 'quantitative' } } }] : [];
+}
+
 /** "24 trials, 20 epochs, seeds 1, 2" (an epoch range where trials differ), for figure subtitles. */
 export function trialsSubtitle(rows: TrialRow[]): string {
   const epochs = [...new Set(rows.map((r) => r.history.length))].sort((a, b) => a - b);

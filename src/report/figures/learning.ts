@@ -10,8 +10,8 @@ import { loadDataset } from '../../data/registry.js';
 import { type Batch, isAnalogBatch } from '../../model/batch.js';
 import { Network } from '../../model/network.js';
 import type { TrialRow } from '../../sweep/store.js';
-import { surrogateLabel } from '../aggregate.js';
-import { type FigureRecipe, overridesLabel, SCHEMA, trialsSubtitle } from './figure.js';
+import { groupBy, surrogateLabel } from '../aggregate.js';
+import { chanceLayer, classesOf, type FigureRecipe, overridesLabel, SCHEMA, trialsSubtitle } from './figure.js';
 
 const MAX_CURVES = 12;
 const MAX_RASTERS = 6;
@@ -25,9 +25,8 @@ export const learningCurves: FigureRecipe = {
     const table = chosen.flatMap((r) =>
       r.history.map((h) => ({ trial: overridesLabel(r), surrogate: surrogateLabel(r), epoch: h.epoch, trainLoss: h.train.loss, trainAccuracy: h.train.accuracy, validAccuracy: h.valid?.accuracy ?? null })),
     );
-    const classes = Math.max(...chosen.map((r) => r.network?.outputs ?? 0));
-    // Curves that coincide (two trials at chance) stay visible: each trial has its own dash pattern and the later
-    // ones are drawn thinner, on top.
+    const classes = classesOf(chosen);
+    // Curves that coincide (two trials at chance) stay visible: each trial has its own dash pattern.
     const color = { field: 'trial', type: 'nominal', title: 'trial', legend: { orient: 'bottom', columns: 1, labelLimit: 400, symbolStrokeWidth: 2 } };
     const dash = { field: 'trial', type: 'nominal', legend: null };
     const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', labelAngle: 0 } };
@@ -37,7 +36,7 @@ export const learningCurves: FigureRecipe = {
       height: 200,
       layer: [
         { mark: line, encoding: { x, color, strokeDash: dash, y: { field, type: 'quantitative', title, scale: { domain: [0, 1] } } } },
-        ...(classes > 0 ? [{ data: { values: [{ chance: 1 / classes }] }, mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { field: 'chance', type: 'quantitative' } } }] : []),
+        ...chanceLayer(classes),
       ],
     });
     const spec = {
@@ -68,8 +67,8 @@ export const learningBySurrogate: FigureRecipe = {
     const table = chosen.flatMap((r) =>
       r.history.map((h) => ({ trial: r.id, condition: surrogateLabel(r), epoch: h.epoch, trainAccuracy: h.train.accuracy, validAccuracy: h.valid?.accuracy ?? null })),
     );
-    const classes = Math.max(...chosen.map((r) => r.network?.outputs ?? 0));
-    const perCondition = groupCounts(chosen.map(surrogateLabel));
+    const classes = classesOf(chosen);
+    const perCondition = groupBy(chosen, surrogateLabel).map((g) => `${g.key} ${g.rows.length}`);
     const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd', labelAngle: 0 } };
     const color = { field: 'condition', type: 'nominal', title: 'surrogate', legend: { orient: 'right', labelLimit: 400, symbolOpacity: 1, symbolStrokeWidth: 3 } };
     const panel = (field: string, title: string) => ({
@@ -78,7 +77,7 @@ export const learningBySurrogate: FigureRecipe = {
       layer: [
         { mark: { type: 'line', strokeWidth: 0.7, opacity: 0.35 }, encoding: { x, color, detail: { field: 'trial', type: 'nominal' }, y: { field, type: 'quantitative', title, scale: { domain: [0, 1] } } } },
         { mark: { type: 'line', strokeWidth: 2.5 }, encoding: { x, color, y: { field, type: 'quantitative', aggregate: 'mean', title } } },
-        ...(classes > 0 ? [{ data: { values: [{ chance: 1 / classes }] }, mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { field: 'chance', type: 'quantitative' } } }] : []),
+        ...chanceLayer(classes),
       ],
     });
     const spec = {
@@ -87,7 +86,7 @@ export const learningBySurrogate: FigureRecipe = {
         text: 'Learning curves of the best grid points per surrogate',
         subtitle: [
           `${trialsSubtitle(chosen)}; thin: each run, thick: the mean per surrogate; dotted: chance`,
-          `runs: ${Object.entries(perCondition).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+          `runs: ${perCondition.join(', ')}`,
         ],
       },
       data: { values: table },
@@ -96,12 +95,6 @@ export const learningBySurrogate: FigureRecipe = {
     return { spec, table };
   },
 };
-
-function groupCounts(labels: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const l of labels) out[l] = (out[l] ?? 0) + 1;
-  return out;
-}
 
 /** Hidden spikes of a batch's first sample as raster rows, and per layer a placeholder outside the plot (it keeps a silent layer's panel and spans the axis over the layer). */
 export async function spikeRaster(

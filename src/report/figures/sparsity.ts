@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import type { TrialRow } from '../../sweep/store.js';
 import { groupBy, stats } from '../aggregate.js';
-import { type FigureRecipe, SCHEMA, trialsSubtitle } from './figure.js';
+import { chanceLayer, classesOf, type FigureRecipe, SCHEMA, trialsSubtitle } from './figure.js';
 
 /** Strength of the upper-bound regularizer(s) of a trial; 0 without one. */
 export function upperStrength(r: TrialRow): number {
@@ -29,7 +29,7 @@ export const sparsity: FigureRecipe = {
     const strengths = [...new Set(points.map((p) => p.strength))].sort((a, b) => a - b);
     const x = { field: 'spikes', type: 'quantitative', title: 'spikes per hidden neuron per sample (test)', scale: { type: 'log' }, axis: { labelAngle: 0 } };
     const y = { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1], nice: false } };
-    const classes = Math.max(...rows.map((r) => r.network?.outputs ?? 0));
+    const classes = classesOf(rows);
     const spec = {
       $schema: SCHEMA,
       title: { text: 'Accuracy against activity under an upper-bound activity regularizer', subtitle: `colour: regularizer strength; line through the means${classes > 0 ? `; dotted: chance (1/${classes})` : ''}; ${trialsSubtitle(rows.filter((r) => r.testAccuracy !== null))}` },
@@ -48,7 +48,7 @@ export const sparsity: FigureRecipe = {
             mark: { type: 'point', filled: true, size: 40 },
             encoding: { x, y, color: { field: 'strength', type: 'ordinal', title: 'upper-bound strength', sort: strengths, scale: { scheme: 'viridis' } } },
           },
-          ...(classes > 0 ? [{ mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { datum: 1 / classes, type: 'quantitative' } } }] : []),
+          ...chanceLayer(classes),
         ],
       },
     } as unknown as TopLevelSpec;
