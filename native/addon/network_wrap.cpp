@@ -85,7 +85,8 @@ Napi::Value NetworkWrap::WorkspaceBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), engine_ ? static_cast<double>(engine_->workspace_bytes()) : 0.0);
 }
 
-// planMemory(batchSize, steps, { threads, simd, backward, analog, compact }): bytes of the buffers such a call needs.
+// planMemory(batchSize, steps, { threads, simd, backward, analog, compact, membrane }): bytes of the buffers such a
+// call needs (membrane: a forward call that records the membrane potential).
 Napi::Value NetworkWrap::PlanMemory(const Napi::CallbackInfo& info) {
   if (!engine_) throw Napi::Error::New(info.Env(), "NativeNetwork: used after dispose()");
   const Napi::Object shape = Napi::Object::New(info.Env());
@@ -97,7 +98,8 @@ Napi::Value NetworkWrap::PlanMemory(const Napi::CallbackInfo& info) {
   const Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(info.Env());
   const bool backward = !o.Has("backward") || o.Get("backward").ToBoolean().Value();
   const bool analog = o.Has("analog") && o.Get("analog").ToBoolean().Value();
-  const WorkspacePlan plan = engine_->plan(batch, steps, options.threads, backward, analog, options.isa, options.compact);
+  const bool membrane = o.Has("membrane") && o.Get("membrane").ToBoolean().Value();
+  const WorkspacePlan plan = engine_->plan(batch, steps, backward, analog, options, membrane);
   // A call reads a staged copy of the weights (staged_call.h) instead of the engine's forward arena, and writes
   // its gradients into a staged buffer before they are copied out.
   std::int64_t staged_floats = 0;
@@ -105,7 +107,7 @@ Napi::Value NetworkWrap::PlanMemory(const Napi::CallbackInfo& info) {
   const std::int64_t bytes = plan.bytes(options.threads) - plan.forward_weights * 4 + staged_floats * 4 * (backward ? 2 : 1);
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("bytes", static_cast<double>(bytes));
-  out.Set("stateBytes", static_cast<double>(plan.layer_cells * (plan.compact ? 3 : 5)));
+  out.Set("stateBytes", static_cast<double>(plan.state_bytes(options.threads)));
   out.Set("partitions", plan.partitions);
   return out;
 }

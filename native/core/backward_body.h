@@ -28,8 +28,8 @@ SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M
 }
 
 template <class Isa, SurrogateShape Shape>
-SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
-                                   float* gI, const float* gS, float* compact_row) {
+SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& layer, const StateRows& state, int b0, int M,
+                                   int n, float* gU, float* gI, const float* gS, float* compact_row) {
   const int H = layer.size;
   const int T = ctx.steps;
   for (int r = 0; r < M; ++r) {
@@ -39,34 +39,33 @@ SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& laye
     const std::uint8_t* spikes_prev = n > 0 ? spikes_n + H : spikes_n;
     lif_backward_step<Shape>(gU + static_cast<std::int64_t>(r) * H, gI + static_cast<std::int64_t>(r) * H,
                              gS + static_cast<std::int64_t>(r) * H,
-                             pre_reset_values(ctx.compact, layer.buffers->pre_reset.data(),
-                                              layer.buffers->pre_reset_compact.data(), pre_reset_row(b0 + r, n, T, H), H,
-                                              ctx.surrogate.threshold, compact_row),
+                             pre_reset_values(ctx.compact, state.values, layer.buffers->pre_reset_compact.data(),
+                                              state.row(b0 + r, n), H, ctx.surrogate.threshold, compact_row),
                              spikes_n, spikes_prev, H, ctx.decays, ctx.surrogate);
   }
 }
 
 template <class Isa>
-SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& layer, int b0, int M, int n, float* gU,
-                                   float* gI, const float* gS, float* compact_row) {
+SG_INLINE void backward_layer_step(const PassContext& ctx, const LayerView& layer, const StateRows& state, int b0, int M,
+                                   int n, float* gU, float* gI, const float* gS, float* compact_row) {
   switch (ctx.surrogate.shape) {
     case SurrogateShape::SuperSpike:
-      backward_layer_rows<Isa, SurrogateShape::SuperSpike>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::SuperSpike>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Sigmoid:
-      backward_layer_rows<Isa, SurrogateShape::Sigmoid>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::Sigmoid>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Esser:
-      backward_layer_rows<Isa, SurrogateShape::Esser>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::Esser>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Exponential:
-      backward_layer_rows<Isa, SurrogateShape::Exponential>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::Exponential>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Gaussian:
-      backward_layer_rows<Isa, SurrogateShape::Gaussian>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::Gaussian>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
     case SurrogateShape::Zero:
-      backward_layer_rows<Isa, SurrogateShape::Zero>(ctx, layer, b0, M, n, gU, gI, gS, compact_row);
+      backward_layer_rows<Isa, SurrogateShape::Zero>(ctx, layer, state, b0, M, n, gU, gI, gS, compact_row);
       break;
   }
 }
@@ -186,7 +185,9 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
   float* gU[kMaxLayers];
   float* gI[kMaxLayers];
   float* gS[kMaxLayers];
+  StateRows state[kMaxLayers];
   for (int l = 0; l < L; ++l) {
+    state[l] = state_rows(ctx, l, scratch, b0);
     gU[l] = scratch + span.membrane_grad[l];
     gI[l] = scratch + span.current_grad[l];
     gS[l] = scratch + span.spike_grad[l];
@@ -234,8 +235,8 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
       if (ctx.reset == ResetMode::Differentiable) {
         // U[n+1] = pre_reset[n+1] (1 - S[n])  =>  dU[n+1]/dS[n] = -pre_reset[n+1]
         for (int r = 0; r < M; ++r) {
-          const float* pre_next = pre_reset_values(ctx.compact, layer.buffers->pre_reset.data(), layer.buffers->pre_reset_compact.data(),
-                                                   pre_reset_row(b0 + r, n + 1, T, H), H, ctx.surrogate.threshold, compact_row);
+          const float* pre_next = pre_reset_values(ctx.compact, state[l].values, layer.buffers->pre_reset_compact.data(),
+                                                   state[l].row(b0 + r, n + 1), H, ctx.surrogate.threshold, compact_row);
           float* __restrict g = gs + static_cast<std::int64_t>(r) * H;
           const float* __restrict gu = gU[l] + static_cast<std::int64_t>(r) * H;
           for (int i = 0; i < H; ++i) g[i] -= gu[i] * pre_next[i];
@@ -292,7 +293,7 @@ SG_INLINE void backward_chunk(const PassContext& ctx, int p, float* scratch, std
 
     lap(&ThreadPhases::weight_gradients);
     // C. adjoints from n+1 to n.
-    for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], b0, M, n, gU[l], gI[l], gS[l], compact_row);
+    for (int l = 0; l < L; ++l) backward_layer_step<Isa>(ctx, ctx.layers[l], state[l], b0, M, n, gU[l], gI[l], gS[l], compact_row);
     const Decays& d = ctx.decays;
     // dL/dJ[n] = (1 - a_out) dL/dY[n+1] + a_syn dL/dJ[n+1];  dL/dY[n] = direct[n] + a_out dL/dY[n+1]
     for (int i = 0; i < M * C; ++i) {

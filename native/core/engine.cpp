@@ -145,8 +145,19 @@ void Engine::check_call(const InputBatch& batch, const std::vector<const float*>
   }
 }
 
+int WorkspacePlan::bytes_per_cell() const { return 1 + (state == StateStorage::Batch ? (compact ? 2 : 4) : 0); }
+
+std::int64_t WorkspacePlan::state_bytes(int threads) const {
+  std::int64_t chunk = 0;
+  for (std::size_t l = 0; l < scratch.chunk_state.size(); ++l) {
+    const std::int64_t end = l + 1 < scratch.chunk_state.size() ? scratch.chunk_state[l + 1] : scratch.floats;
+    chunk += (end - scratch.chunk_state[l]) * 4;
+  }
+  return layer_cells * bytes_per_cell() + chunk * threads;
+}
+
 std::int64_t WorkspacePlan::bytes(int threads) const {
-  return layer_cells * (compact ? 3 : 5) + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
+  return layer_cells * bytes_per_cell() + layer_neurons * 8 + step_begin * 4 + per_output * 12 +
          (scratch_floats + int_scratch) * 4 * threads + partition_floats * 4 + dense_grad * 4 + dense_drive * 4 +
          packed_input * 4 + transposed * 4 + forward_weights * 4;
 }
@@ -168,13 +179,11 @@ std::int64_t Engine::forward_weight_floats(bool dense_input) const {
   return floats * 4 > kForwardCopyMaxBytes ? 0 : floats;
 }
 
-WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward, bool dense_input, IsaLevel isa,
-                           bool compact) const {
-  (void)threads;
-  const int PW = pass_functions(isa).panel_width;
+WorkspacePlan Engine::plan(int batch_size, int steps, bool backward, bool dense_input, const RunOptions& options,
+                           bool record_membrane) const {
+  const int PW = pass_functions(options.isa).panel_width;
   const std::int64_t B = batch_size, T = steps, C = spec_.outputs;
   WorkspacePlan p;
-  p.compact = compact;
   std::vector<int> sizes;
   for (const LayerSpec& l : spec_.layers) {
     p.layer_cells += B * T * l.size;
@@ -200,7 +209,16 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
       if (transposed) p.transposed += packed_panels_size(info.rows, info.cols, PW);
     }
   }
-  p.scratch = scratch_layout(p.max_chunk, sizes, static_cast<int>(C), backward);
+  if (!backward) {
+    p.state = record_membrane ? StateStorage::Batch : StateStorage::None;
+  } else {
+    std::int64_t chunk_cells = 0;
+    for (const int size : sizes) chunk_cells += p.max_chunk * T * size;
+    p.state = chunk_cells * 4 <= options.chunk_state_bytes ? StateStorage::Chunk : StateStorage::Batch;
+  }
+  p.compact = options.compact && p.state == StateStorage::Batch;
+  p.scratch = scratch_layout(p.max_chunk, sizes, static_cast<int>(C), backward,
+                             p.state == StateStorage::Chunk ? steps : 0);
   p.scratch_floats = p.scratch.floats;
   p.int_scratch = p.scratch.ints;
   p.forward_weights = forward_weight_floats(dense_input);
@@ -208,7 +226,7 @@ WorkspacePlan Engine::plan(int batch_size, int steps, int threads, bool backward
 }
 
 PassContext Engine::build_context(const InputBatch& batch, const std::vector<const float*>& weights,
-                                  const RunOptions& options, bool backward) {
+                                  const RunOptions& options, bool backward, bool record_membrane) {
   const int B = batch.size;
   const int T = batch.steps;
   const int C = spec_.outputs;
@@ -227,9 +245,11 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ctx.ws = &ws_;
   ctx.dense_input = batch.analog();
   ctx.profile = options.profile;
-  ctx.compact = options.compact;
   ctx.grouped_gradient_bytes = options.grouped_gradient_bytes;
   const PartitionLayout& layout = layout_for(ctx.dense_input);
+  const WorkspacePlan plan = this->plan(B, T, backward, ctx.dense_input, options, record_membrane);
+  ctx.state = plan.state;
+  ctx.compact = plan.compact;
   ctx.layers.resize(depth);
   for (int l = 0; l < depth; ++l) {
     const LayerSpec& s = spec_.layers[l];
@@ -249,8 +269,10 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
       if (r.layer < 0 || r.layer == l) v.has_count_grad = true;
     }
     LayerBuffers& buf = ws_.layers[l];
-    if (options.compact) ensure_size(buf.pre_reset_compact, static_cast<std::size_t>(BT * s.size));
-    else ensure_size(buf.pre_reset, static_cast<std::size_t>(BT * s.size));
+    if (ctx.state == StateStorage::Batch) {
+      if (ctx.compact) ensure_size(buf.pre_reset_compact, static_cast<std::size_t>(BT * s.size));
+      else ensure_size(buf.pre_reset, static_cast<std::size_t>(BT * s.size));
+    }
     ensure_size(buf.spikes, static_cast<std::size_t>(BT * s.size));
     ensure_size(buf.counts, static_cast<std::size_t>(B) * s.size);
     ensure_size(buf.count_grad, static_cast<std::size_t>(B) * s.size);
@@ -262,7 +284,6 @@ PassContext Engine::build_context(const InputBatch& batch, const std::vector<con
   ensure_size(ws_.peak_step, static_cast<std::size_t>(B) * C);
   ensure_size(ws_.dlogits, static_cast<std::size_t>(B) * C);
 
-  const WorkspacePlan plan = this->plan(B, T, options.threads, backward, ctx.dense_input, options.isa, options.compact);
   const int P = plan.partitions;
   ctx.chunk_begin.resize(P + 1);
   for (int p = 0; p <= P; ++p) ctx.chunk_begin[p] = static_cast<int>(static_cast<std::int64_t>(p) * B / P);
@@ -452,7 +473,9 @@ BatchResult Engine::forward(const InputBatch& batch, const std::vector<const flo
       }
     }
   }
-  PassContext ctx = build_context(batch, weights, options, false);
+  const bool record_membrane = record != nullptr && std::any_of(record->membrane.begin(), record->membrane.end(),
+                                                                [](const float* m) { return m != nullptr; });
+  PassContext ctx = build_context(batch, weights, options, false, record_membrane);
   ctx.record_readout = record != nullptr ? record->readout : nullptr;
   run_forward(ctx, options);
   BatchResult result = summarize(ctx, options);

@@ -14,6 +14,7 @@
 #include "spec.h"
 #include "stream.h"
 #include "workspace.h"
+#include "workspace.h"
 
 namespace spikegrad {
 
@@ -28,8 +29,9 @@ struct RunOptions {
   std::vector<RegularizerSpec> regularizers;
   IsaLevel isa = default_isa_level();
   bool profile = false;  // measure the phases (BatchResult::timings)
-  // memory: 'compact': store the pre-reset membrane for BPTT as bfloat16 (3 instead of 5 bytes per neuron and
-  // step); gradients then differ from the exact ones by the rounding of that value.
+  // memory: 'compact': where the pre-reset membrane is kept for the whole batch (StateStorage::Batch), store it
+  // as bfloat16 (3 instead of 5 bytes per neuron and step); gradients then differ from the exact ones by the
+  // rounding of that value. Chunk state (below) is exact and smaller still, so compact does not apply to it.
   bool compact = false;
   // The weights are 64-byte aligned copies owned by this call (the addon stages every call's inputs): the forward
   // pass reads them in place instead of copying them into the engine's aligned arena.
@@ -38,6 +40,11 @@ struct RunOptions {
   // (backward_body.h); smaller ones row by row per spike. Both give bit-identical sums: the knob exists for
   // speed tuning and for the test that checks exactly that.
   std::int64_t grouped_gradient_bytes = std::int64_t{512} << 10;
+  // loss_and_gradient keeps a chunk's pre-reset rows in a per-thread buffer that every chunk reuses when they
+  // take at most this many bytes (StateStorage::Chunk): between the chunk's forward and backward pass they stay
+  // in cache. Larger chunks use the batch-wide buffer, written with streaming stores, which do as well once the
+  // rows would spill from L2 to L3 anyway (bench/README.md, "Chunk state"). Bit-identical either way.
+  std::int64_t chunk_state_bytes = std::int64_t{4} << 20;
 };
 
 // Where the time of one call went, in seconds (filled when RunOptions::profile is set). loss_and_gradient runs each chunk forward then backward on one thread, so its forward and
@@ -60,8 +67,9 @@ struct RecordRequest {
 // Sizes of every buffer one call needs, computed from the shapes alone: build_context() allocates exactly these,
 // and plan() reports them before any allocation (the memory check of the TypeScript API).
 struct WorkspacePlan {
-  std::int64_t layer_cells = 0;      // sum over layers of B*T*H (pre-reset float or bfloat16, spike byte)
-  bool compact = false;
+  std::int64_t layer_cells = 0;      // sum over layers of B*T*H (spike byte; pre-reset float or bfloat16 if Batch)
+  StateStorage state = StateStorage::Batch;  // where the pre-reset rows live (Chunk: in the thread scratch)
+  bool compact = false;              // Batch state as bfloat16
   std::int64_t layer_neurons = 0;    // sum over layers of B*H (counts and count gradients, floats)
   std::int64_t step_begin = 0;       // ints
   std::int64_t per_output = 0;       // B*C (logits, peak step, dlogits)
@@ -77,6 +85,8 @@ struct WorkspacePlan {
   int max_chunk = 0;
   ScratchLayout scratch;             // how each thread's scratch is carved
   std::int64_t bytes(int threads) const;
+  std::int64_t state_bytes(int threads) const;  // the spikes and pre-reset rows BPTT reads (part of bytes())
+  int bytes_per_cell() const;  // per neuron and step in LayerBuffers: the spike byte, and the Batch pre-reset value
 };
 
 struct BatchResult {
@@ -117,9 +127,10 @@ class Engine {
   // network and the input kind only, never on the thread count: this is what makes gradients bit-identical
   // across thread counts.
   int partition_count(int batch_size, bool dense_input = false) const;
-  // Buffers a call with these shapes needs (forward only, or forward and backward).
-  WorkspacePlan plan(int batch_size, int steps, int threads, bool backward, bool dense_input,
-                     IsaLevel isa = default_isa_level(), bool compact = false) const;
+  // Buffers a call with these shapes and options needs (forward only, or forward and backward; a forward call
+  // that records the membrane keeps the whole batch's pre-reset rows).
+  WorkspacePlan plan(int batch_size, int steps, bool backward, bool dense_input, const RunOptions& options = {},
+                     bool record_membrane = false) const;
   std::int64_t workspace_bytes() const;
 
  private:
@@ -127,7 +138,7 @@ class Engine {
   void check_call(const InputBatch& batch, const std::vector<const float*>& weights, const RunOptions& options,
                   bool labels_required) const;
   PassContext build_context(const InputBatch& batch, const std::vector<const float*>& weights,
-                            const RunOptions& options, bool backward);
+                            const RunOptions& options, bool backward, bool record_membrane = false);
   void run_forward(const PassContext& ctx, const RunOptions& options);
   void prepare_dense_drive(const PassContext& ctx, const RunOptions& options);
   void chunk_loss_gradients(const PassContext& ctx, const RunOptions& options, int chunk);

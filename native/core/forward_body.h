@@ -25,7 +25,7 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   const ForwardScratch& span = ctx.scratch.forward;
   float* __restrict current = scratch + span.current;    // [M][H]
   float* __restrict membrane = scratch + span.membrane;  // [M][H]
-  float* __restrict discard = scratch + span.discard;    // pre-reset of step T (never needed)
+  float* __restrict discard = scratch + span.discard;    // pre-reset rows nobody reads
   std::memset(current, 0, sizeof(float) * M * H);
   std::memset(membrane, 0, sizeof(float) * M * H);
   // Per sample, this step's input rows and recurrent rows, and their counts.
@@ -35,18 +35,20 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   std::int32_t* in_count = ints + span.input_counts;
   std::int32_t* rec_count = ints + span.recurrent_counts;
 
-  float* __restrict pre_reset = layer.buffers->pre_reset.data();
+  const StateRows state = state_rows(ctx, l, scratch, b0);
+  const bool stored = ctx.state != StateStorage::None;
   std::uint16_t* __restrict pre_reset_compact = layer.buffers->pre_reset_compact.data();
   float* __restrict compact_row = scratch + span.compact_row;
   const float threshold = ctx.surrogate.threshold;
   std::uint8_t* __restrict spikes = layer.buffers->spikes.data();
   for (int r = 0; r < M; ++r) {
     std::memset(layer.buffers->counts.data() + static_cast<std::int64_t>(b0 + r) * H, 0, sizeof(float) * H);
+    if (!stored) continue;
     if (ctx.compact) {
       std::memset(compact_row, 0, sizeof(float) * H);
-      store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b0 + r, 0, T, H));
+      store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + state.row(b0 + r, 0));
     } else {
-      std::memset(pre_reset + pre_reset_row(b0 + r, 0, T, H), 0, sizeof(float) * H);
+      std::memset(state.values + state.row(b0 + r, 0), 0, sizeof(float) * H);
     }
   }
 
@@ -73,12 +75,14 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
   // Step n of the neurons of chunk row r: membrane and spikes, and the pre-reset value kept for BPTT.
   auto neuron_step = [&](int r, int n) {
     const int b = b0 + r;
-    float* pre_next = n + 1 == T ? discard : ctx.compact ? compact_row : pre_reset + pre_reset_row(b, n + 1, T, H);
-    const bool stream = n + 1 < T && !ctx.compact;  // a row of the BPTT state, not a scratch row
+    const bool keep = stored && n + 1 < T;  // pre-reset of step T: never read
+    float* pre_next = !keep ? discard : ctx.compact ? compact_row : state.values + state.row(b, n + 1);
+    // Streaming (non-temporal) stores only into the batch-wide state: a chunk's own rows should stay in cache.
+    const bool stream = keep && !ctx.compact && ctx.state == StateStorage::Batch;
     lif_step<Isa>(membrane + static_cast<std::int64_t>(r) * H, current + static_cast<std::int64_t>(r) * H, pre_next,
                   spikes + spikes_row(b, n, T, H), layer.buffers->counts.data() + static_cast<std::int64_t>(b) * H, H,
                   ctx.decays, threshold, stream);
-    if (ctx.compact && n + 1 < T) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + pre_reset_row(b, n + 1, T, H));
+    if (keep && ctx.compact) store_bf16_shifted(compact_row, H, threshold, pre_reset_compact + state.row(b, n + 1));
   };
 
   if (V == nullptr && H <= kWideBlock) {

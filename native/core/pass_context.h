@@ -64,8 +64,32 @@ struct PassContext {
   // memory: 'compact': pre-reset rows stored as bfloat16 (LayerBuffers::pre_reset_compact), converted one row at
   // a time through scratch.
   bool compact = false;
+  StateStorage state = StateStorage::Batch;
   std::int64_t grouped_gradient_bytes = 0;  // RunOptions::grouped_gradient_bytes
 };
+
+// One layer's pre-reset rows for the chunk that starts at sample b0 (float rows; compact state is kept only for
+// the whole batch, in LayerBuffers::pre_reset_compact at the same row index).
+struct StateRows {
+  float* values = nullptr;  // null for StateStorage::None
+  int first_sample = 0;     // the sample whose step T-1 is row 0
+  int steps = 0, size = 0;
+  std::int64_t row(int b, int n) const { return pre_reset_row(b - first_sample, n, steps, size); }
+};
+
+// `scratch`: the calling thread's float scratch.
+inline StateRows state_rows(const PassContext& ctx, int l, float* scratch, int b0) {
+  const LayerView& layer = ctx.layers[l];
+  switch (ctx.state) {
+    case StateStorage::None:
+      return {nullptr, 0, ctx.steps, layer.size};
+    case StateStorage::Chunk:
+      return {scratch + ctx.scratch.chunk_state[l], b0, ctx.steps, layer.size};
+    case StateStorage::Batch:
+      break;
+  }
+  return {layer.buffers->pre_reset.data(), 0, ctx.steps, layer.size};
+}
 
 
 // Seconds on a monotonic clock (out of line: the per-ISA bodies call it only when profiling).

@@ -24,7 +24,8 @@ class SpanCarver {
 
 }  // namespace
 
-ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes, int outputs, bool backward) {
+ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes, int outputs, bool backward,
+                             int state_steps) {
   const std::int64_t M = max_chunk, C = outputs;
   const std::int64_t widest = layer_sizes.empty() ? 0 : *std::max_element(layer_sizes.begin(), layer_sizes.end());
   const std::int64_t stride = round_to_line(widest);
@@ -70,6 +71,11 @@ ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes,
     b.active_neurons = bi.take(widest);
     s.floats = std::max(s.floats, bf.end());
     s.ints = std::max(s.ints, bi.end());
+  }
+  for (const int size : layer_sizes) {
+    if (state_steps == 0) break;
+    s.chunk_state.push_back(s.floats);
+    s.floats += round_to_line(M * state_steps * size);
   }
   return s;
 }

@@ -52,12 +52,16 @@ struct BackwardScratch {
 struct ScratchLayout {
   ForwardScratch forward;
   BackwardScratch backward;  // empty when the call has no backward pass
-  std::int64_t floats = 0;   // per thread: the larger of the two passes
+  // Per layer [max_chunk][steps][layer size]: the chunk's pre-reset rows (StateStorage::Chunk), after both
+  // passes' spans since they live from a chunk's forward pass to the end of its backward pass. Empty otherwise.
+  std::vector<std::int64_t> chunk_state;
+  std::int64_t floats = 0;   // per thread: the larger of the two passes, plus the chunk state
   std::int64_t ints = 0;     // per thread
 };
 
 // The layout for chunks of at most max_chunk samples through hidden layers of these sizes and a readout of
-// `outputs` classes; the backward spans only when `backward` is set.
-ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes, int outputs, bool backward);
+// `outputs` classes; the backward spans only when `backward` is set, the chunk state only when state_steps > 0.
+ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes, int outputs, bool backward,
+                             int state_steps = 0);
 
 }  // namespace spikegrad

@@ -20,6 +20,15 @@ inline std::int64_t pre_reset_row(int b, int n, int steps, int size) {
 // Row of step n of sample b in a layer's spike buffer: time reversed too (BPTT reads it backwards in time).
 inline std::int64_t spikes_row(int b, int n, int steps, int size) { return pre_reset_row(b, n, steps, size); }
 
+// Where a pass keeps the pre-reset membrane rows that BPTT reads (LIF step: a_mem U[n-1] + (1 - a_mem) I[n-1]).
+enum class StateStorage {
+  None,   // nobody reads them (forward() without a membrane record): every row goes to one scratch row
+  Chunk,  // loss_and_gradient: one chunk's rows in the thread's scratch, reused by every chunk, so they stay in
+          // cache between the chunk's forward and backward pass instead of going to memory and coming back
+  Batch,  // the whole batch's rows in LayerBuffers (float, or bfloat16 for compact state): forward() recording the
+          // membrane, or a chunk whose rows would not stay in cache (RunOptions::chunk_state_bytes)
+};
+
 struct LayerBuffers {
   AlignedVector<float> pre_reset;       // [B][T reversed][H]: a_mem U[n-1] + (1 - a_mem) I[n-1]; 0 at n = 0
   AlignedVector<std::uint16_t> pre_reset_compact;  // the same as bfloat16 of (value - threshold), memory: 'compact'

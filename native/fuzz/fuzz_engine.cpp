@@ -160,6 +160,7 @@ RunOptions read_options(Bytes& in, int depth) {
   options.compact = (flags & 2) != 0;
   options.isa = clamp_isa_level(static_cast<IsaLevel>((flags >> 2) % 3));
   options.grouped_gradient_bytes = (flags & 16) ? 0 : (std::int64_t{512} << 10);
+  if (flags & 32) options.chunk_state_bytes = 0;  // the batch-wide state, which these small nets never outgrow
   const int count = in.u8() % 3;
   for (int r = 0; r < count; ++r) {
     RegularizerSpec reg;

@@ -159,7 +159,7 @@ TEST(workspace_plan_predicts_the_allocation_exactly) {
     RunOptions options;
     options.threads = 2;
     engine.loss_and_gradient(batch.view, params.weights(), g.pointers(), options);
-    CHECK(engine.workspace_bytes() == engine.plan(23, 37, 2, true, analog).bytes(2));
+    CHECK(engine.workspace_bytes() == engine.plan(23, 37, true, analog, options).bytes(2));
   }
 }
 
@@ -172,6 +172,8 @@ TEST(compact_state_stays_close_to_exact_gradients) {
   Engine exact(spec), compact(spec);
   OwnedParameters g1 = zero_like(spec), g2 = zero_like(spec);
   RunOptions o1, o2;
+  o1.chunk_state_bytes = 0;  // both keep the whole batch's state, which is where compact applies
+  o2.chunk_state_bytes = 0;
   o2.compact = true;
   const BatchResult a = exact.loss_and_gradient(batch.view, params.weights(), g1.pointers(), o1);
   const BatchResult b = compact.loss_and_gradient(batch.view, params.weights(), g2.pointers(), o2);
@@ -186,10 +188,77 @@ TEST(compact_state_stays_close_to_exact_gradients) {
     CHECK(scale > 0);
     CHECK(diff <= 0.02 * scale);
   }
-  // 3 bytes per neuron and step instead of 5.
-  const WorkspacePlan pe = exact.plan(24, 80, 1, true, false), pc = compact.plan(24, 80, 1, true, false, default_isa_level(), true);
+  // 3 bytes per neuron and step instead of 5 (against exact state kept for the whole batch).
+  const WorkspacePlan pe = exact.plan(24, 80, true, false, o1), pc = compact.plan(24, 80, true, false, o2);
+  CHECK(pe.state == StateStorage::Batch && pc.state == StateStorage::Batch);
   CHECK(pe.bytes(1) - pc.bytes(1) == 2 * pe.layer_cells);
   CHECK(compact.workspace_bytes() == pc.bytes(1));
+}
+
+TEST(chunk_and_batch_state_give_bit_identical_gradients) {
+  // The pre-reset rows kept per chunk in thread scratch (StateStorage::Chunk) or for the whole batch (Batch) are
+  // the same values read in the same order: loss, counts and every gradient must match bit for bit, for recurrent
+  // layers, a differentiable reset (which reads the next step's row too) and dense input.
+  Rng rng(41);
+  for (bool analog : {false, true}) {
+    NetworkSpec spec = small_spec(24, {{70, true, false}, {33, false, false}}, 7);
+    spec.reset = ResetMode::Differentiable;
+    Engine engine(spec);
+    OwnedBatch batch = random_event_batch(rng, 150, 30, 24, 7, 0.1);
+    if (analog) {
+      for (std::size_t i = 0; i < 150u * 30 * 24; ++i) batch.values.push_back(rng.uniform() < 0.1f ? 1.0f : 0.0f);
+      finish_view(batch, 150, 30);
+    }
+    OwnedParameters params = random_parameters(rng, spec, 5.0f);
+    for (IsaLevel level : available_levels(__func__)) {
+      RunOptions in_batch;
+      in_batch.isa = level;
+      in_batch.chunk_state_bytes = 0;
+      CHECK(engine.plan(150, 30, true, analog, in_batch).state == StateStorage::Batch);
+      OwnedParameters g1 = zero_like(spec);
+      const BatchResult r1 = engine.loss_and_gradient(batch.view, params.weights(), g1.pointers(), in_batch);
+      for (int threads : {1, 2}) {
+        RunOptions in_chunk;
+        in_chunk.isa = level;
+        in_chunk.threads = threads;
+        const WorkspacePlan plan = engine.plan(150, 30, true, analog, in_chunk);
+        CHECK(plan.state == StateStorage::Chunk);
+        CHECK(plan.state_bytes(1) < engine.plan(150, 30, true, analog, in_batch).state_bytes(1));
+        OwnedParameters g2 = zero_like(spec);
+        const BatchResult r2 = engine.loss_and_gradient(batch.view, params.weights(), g2.pointers(), in_chunk);
+        CHECK(engine.workspace_bytes() >= plan.bytes(threads));
+        CHECK(std::memcmp(&r1.loss, &r2.loss, sizeof(double)) == 0);
+        CHECK(r1.spike_counts == r2.spike_counts);
+        for (std::size_t p = 0; p < g1.tensors.size(); ++p) {
+          CHECK(std::memcmp(g1.tensors[p].data(), g2.tensors[p].data(), g1.tensors[p].size() * sizeof(float)) == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST(forward_without_membrane_record_keeps_no_state) {
+  // forward() keeps the pre-reset rows only when asked for the membrane; either way the same outputs.
+  Rng rng(43);
+  NetworkSpec spec = small_spec(20, {{40, true, false}}, 5);
+  Engine engine(spec);
+  OwnedBatch batch = random_event_batch(rng, 12, 25, 20, 5, 0.1);
+  OwnedParameters params = random_parameters(rng, spec, 5.0f);
+  RunOptions options;
+  CHECK(engine.plan(12, 25, false, false, options).state == StateStorage::None);
+  CHECK(engine.plan(12, 25, false, false, options, true).state == StateStorage::Batch);
+  const BatchResult plain = engine.forward(batch.view, params.weights(), options);
+  CHECK(engine.workspace_bytes() == engine.plan(12, 25, false, false, options).bytes(1));
+  std::vector<float> membrane(12 * 25 * 40);
+  RecordRequest record;
+  record.layers = {0};
+  record.membrane = {membrane.data()};
+  const BatchResult recorded = engine.forward(batch.view, params.weights(), options, &record);
+  CHECK(plain.logits == recorded.logits);
+  CHECK(plain.spike_counts == recorded.spike_counts);
+  double total = 0;
+  for (float u : membrane) total += std::fabs(u);
+  CHECK(total > 0);
 }
 
 TEST(grouped_and_row_per_event_weight_updates_are_bit_identical) {

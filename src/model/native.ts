@@ -81,7 +81,8 @@ export interface NativeNetwork {
   forward(batch: Batch, weights: Float32Array[], options: NativeRunOptions, record?: NativeRecord): Promise<NativeSummary>;
   partitionCount(batchSize: number): number;
   workspaceBytes(): number;
-  planMemory(batchSize: number, steps: number, options: NativeRunOptions & { backward?: boolean; analog?: boolean }): { bytes: number; stateBytes: number; partitions: number };
+  /** membrane: a forward call that records the membrane potential (it keeps the whole batch's state). */
+  planMemory(batchSize: number, steps: number, options: NativeRunOptions & { backward?: boolean; analog?: boolean; membrane?: boolean }): { bytes: number; stateBytes: number; partitions: number };
   /** Synchronous: advances the stream state in place; returns the steps taken so far. */
   streamSteps(state: NativeStreamState, batch: EventBatch, weights: Float32Array[], options: NativeRunOptions, record: NativeStreamRecord): number;
   dispose(): void;

@@ -28,7 +28,8 @@ export type RecordKind = 'spikes' | 'membrane' | 'readout';
 
 /**
  * How BPTT state is stored: 'exact' (float32, default) or 'compact' (bfloat16 membrane: 3 instead of 5 bytes per
- * neuron and step; gradients within about 5e-4 relative).
+ * neuron and step; gradients within about 5e-4 relative). Compact applies where the state is kept for the whole
+ * batch; batches whose chunks (about 64 samples) hold at most 4 MiB of state keep it exactly per chunk.
  */
 export type MemoryMode = 'exact' | 'compact';
 
@@ -44,7 +45,8 @@ export interface NetworkOptions {
   simd?: SimdLevel;
   /**
    * 'exact' (default) keeps BPTT's state in float32; 'compact' stores the pre-reset membrane as bfloat16 (3 bytes
-   * per neuron and step instead of 5), for long sequences; gradients then differ by that rounding.
+   * per neuron and step instead of 5), for long sequences; gradients then differ by that rounding (see
+   * `MemoryMode`: small chunks keep exact state either way).
    */
   memory?: MemoryMode;
   /** Refuse calls whose buffers would exceed this many bytes (default: the memory available to the process). */
@@ -334,7 +336,7 @@ export class Network {
     // Recorded traces exist twice while the call runs: the call's own buffers and the arrays returned.
     const recordBytes =
       2 * cells * (recorded.reduce((n, l) => n + this.config.layers[l].size, 0) * ((record.has('spikes') ? 1 : 0) + (record.has('membrane') ? 4 : 0)) + (record.has('readout') ? 4 * this.config.outputs : 0));
-    this.checkMemory(batch, false, recordBytes);
+    this.checkMemory(batch, false, recordBytes, record.has('membrane'));
     const spikes = record.has('spikes') ? recorded.map((l) => new Uint8Array(cells * this.config.layers[l].size)) : undefined;
     const membrane = record.has('membrane')
       ? recorded.map((l) => new Float32Array(cells * this.config.layers[l].size))
@@ -434,10 +436,10 @@ export class Network {
   }
 
   /** Refuses, before the native call allocates, a batch whose buffers would not fit. */
-  private checkMemory(batch: Batch, backward: boolean, extraBytes = 0): void {
+  private checkMemory(batch: Batch, backward: boolean, extraBytes = 0, membrane = false): void {
     let plan: { bytes: number };
     try {
-      plan = this.requireNative().planMemory(batch.size, batch.steps, { ...this.runOptions([]), backward, analog: isAnalogBatch(batch) });
+      plan = this.requireNative().planMemory(batch.size, batch.steps, { ...this.runOptions([]), backward, analog: isAnalogBatch(batch), membrane });
     } catch (error) {
       // A malformed shape is reported by the native call's batch validation, which names the batch.* field.
       if (error instanceof RangeError || error instanceof TypeError) return;
