@@ -56,6 +56,9 @@ console.log(JSON.stringify({ predicted: predicted.total - predicted.batch, measu
     // A batch that fits still runs.
     const small = randomEventBatch(1, 4, 50, 50, 3, 0.01);
     await expect(net.lossAndGradient(small)).resolves.toMatchObject({ loss: expect.any(Number) });
+    await expect(net.lossAndGradient(small)).resolves.toMatchObject({ loss: expect.any(Number) });
+    // Admitting the small call admits nothing larger.
+    await expect(net.lossAndGradient(batch)).rejects.toThrow(MemoryLimitError);
   });
 
   it("counts forward()'s recorded traces against the limit", async () => {
