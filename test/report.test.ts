@@ -115,6 +115,51 @@ describe('spikegrad report', () => {
     expect(Number(sparse[2].spikesPerNeuronMean)).toBeCloseTo(4 / 11, 5);
   });
 
+  it('draws the asymptotic-scale sweep as recurrence panels per learning rate with a feedforward line, and sparsity per regularizer form', async () => {
+    const asymptotic = parseSweepSpec({
+      name: 'asym',
+      figures: ['recurrent'],
+      base: { network: { surrogate: { shape: 'superspike', scale: 10, normalized: false } } },
+      grid: {
+        'network.layers': [[{ size: 8 }], [{ size: 8, recurrent: true }], [{ size: 8, recurrent: true, recurrentGradient: 'detached' }]],
+        'network.surrogate.scale': [1, 10],
+        lr: [0.01, 0.05],
+        seed: [1, 2],
+      },
+    });
+    const sparse = parseSweepSpec({
+      name: 'population',
+      figures: ['sparsity'],
+      base: { regularizers: [{ kind: 'population-upper', power: 1, strength: 0, threshold: 0 }] },
+      grid: { 'regularizers[0].power': [1, 2], 'regularizers[0].strength': [0, 1], seed: [1] },
+    });
+    const file = path.join(tmp, 'asym.sqlite');
+    const store = new ResultStore(file);
+    for (const spec of [asymptotic, sparse]) {
+      const trials = expandTrials(spec);
+      store.register(spec, trials);
+      for (const t of trials) {
+        const recurrent = t.config.network.layers[0].recurrent ? (t.config.network.layers[0].recurrentGradient === 'detached' ? 0.1 : 0.2) : 0;
+        const upper = t.config.regularizers.find((g) => g.kind === 'population-upper');
+        const accuracy = 0.5 + recurrent + t.config.lr + (upper ? upper.power * upper.strength / 100 : 0);
+        store.saveDone(t.id, outcome(accuracy, 0.5));
+      }
+    }
+    store.close();
+    await writeReport(file, { out: path.join(tmp, 'out-asym'), figures: ['recurrent', 'sparsity'] });
+    const rows = parseCsv(readFileSync(path.join(tmp, 'out-asym', 'recurrent.csv'), 'utf8'));
+    expect(rows).toHaveLength(3 * 2 * 2);
+    expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['1 hidden layer / lr 0.01', '1 hidden layer / lr 0.05']));
+    const cell = (panel: string, group: string) => rows.filter((r) => r.panel === panel && r['recurrent gradient'] === group && r['surrogate scale beta'] === '10')[0];
+    expect(Number(cell('1 hidden layer / lr 0.05', 'none (feedforward)').mean)).toBeCloseTo(0.55, 6);
+    expect(Number(cell('1 hidden layer / lr 0.01', 'propagate').mean)).toBeCloseTo(0.71, 6);
+    expect(Number(cell('1 hidden layer / lr 0.01', 'detached').mean)).toBeCloseTo(0.61, 6);
+    expect(rows.every((r) => r.seeds === '2')).toBe(true);
+    const forms = parseCsv(readFileSync(path.join(tmp, 'out-asym', 'sparsity.csv'), 'utf8'));
+    expect(forms.map((r) => `${r.regularizer}|${r.upperStrength}`)).toEqual(['population L1|0', 'population L1|1', 'population L2|0', 'population L2|1']);
+    expect(Number(forms[3].testAccuracyMean)).toBeCloseTo(0.57, 6); // 0.5 + the default lr 0.05 + 2 x 1 / 100
+  });
+
   it('gives the depth figure a panel per initialization when a sweep varies it', async () => {
     const spec = parseSweepSpec({
       name: 'depth-init',

@@ -31,18 +31,25 @@ export const resetDepth: FigureRecipe = {
 
 export const recurrence: FigureRecipe = {
   name: 'recurrent',
-  description: 'recurrent networks: gradient through the recurrence propagated vs detached, over scale and depth',
+  description: 'recurrent networks: gradient through the recurrence propagated vs detached (and feedforward), over scale',
   build: (rows) => {
-    const recurrent = rows.filter((r) => r.config.network.layers.some((l) => l.recurrent));
-    // A sweep that also varies the surrogate's normalization gets a panel per (depth, surrogate) pair.
-    const kinds = new Set(recurrent.map(surrogateKind));
+    // Feedforward trials of the same sweeps are the reference line. Panels per depth of the recurrent part, per
+    // surrogate normalization and per learning rate when a sweep varies them.
+    const kinds = new Set(rows.map(surrogateKind));
+    const rates = new Set(rows.map((r) => r.config.lr));
     const layers = (r: TrialRow) => `${depth(r)} hidden layer${depth(r) > 1 ? 's' : ''}`;
-    return meanLines(recurrent, {
+    const panel = (r: TrialRow) =>
+      [layers(r), ...(kinds.size > 1 ? [surrogateKind(r)] : []), ...(rates.size > 1 ? [`lr ${r.config.lr}`] : [])].join(' / ');
+    const condition = (r: TrialRow) => {
+      const recurrent = r.config.network.layers.find((l) => l.recurrent);
+      return recurrent === undefined ? 'none (feedforward)' : (recurrent.recurrentGradient ?? 'propagate');
+    };
+    return meanLines(rows, {
       title: 'Recurrent networks: credit through the recurrence',
-      subtitle: subtitle(recurrent),
+      subtitle: subtitle(rows),
       x: { of: (r) => r.config.network.surrogate.scale, title: 'surrogate scale beta', type: 'ordinal' },
-      color: { of: (r) => r.config.network.layers.find((l) => l.recurrent)?.recurrentGradient ?? 'propagate', title: 'recurrent gradient' },
-      column: { of: kinds.size > 1 ? (r) => `${layers(r)}, ${surrogateKind(r)}` : layers, title: null },
+      color: { of: condition, title: 'recurrent gradient' },
+      column: { of: panel, title: null },
     });
   },
 };
