@@ -24,6 +24,9 @@ namespace {
 
 constexpr int kMaxPartitions = 16;
 constexpr int kChunkSamples = 64;
+// Per-call preparation and reduction over fewer floats than this run on the calling thread: waking the other
+// threads for them costs more than the work (a small network's weights are a few thousand floats).
+constexpr std::int64_t kParallelFloats = std::int64_t{1} << 16;
 // Gradient partitions are full-size copies of the gradients; cap their memory so wide layers use fewer.
 constexpr std::int64_t kPartitionBudgetBytes = std::int64_t{512} << 20;
 constexpr int kMaxThreads = 1024;
@@ -512,7 +515,9 @@ void Engine::prepare_inputs(PassContext& ctx, const InputBatch& batch, const std
   const int B = batch.size;
   const int T = batch.steps;
   const bool events = !batch.analog();
-#pragma omp parallel num_threads(threads)
+  std::int64_t work = events ? static_cast<std::int64_t>(B) * (T + 1) + batch.offsets[B] : 0;
+  for (const Copy& c : copies) work += c.floats;
+#pragma omp parallel num_threads(threads) if (work >= kParallelFloats)
   {
 #pragma omp for schedule(static) nowait
     for (int c = 0; c < count; ++c) std::memcpy(copies[c].to, copies[c].from, sizeof(float) * copies[c].floats);
@@ -541,8 +546,10 @@ void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*
     int panel_begin, panel_end;
   };
   std::vector<Job> jobs;
+  std::int64_t floats = 0;
   auto add = [&](int p) {
     const ParameterInfo& info = params_[p];
+    floats += info.size();
     ensure_size(ws_.transposed[p], static_cast<std::size_t>(packed_panels_size(info.rows, info.cols, PW)));
     const int panels = (info.rows + PW - 1) / PW;
     for (int q = 0; q < panels; q += 4) jobs.push_back({p, q, std::min(panels, q + 4)});
@@ -554,7 +561,7 @@ void Engine::prepare_transposes(PassContext& ctx, const std::vector<const float*
   }
   add(readout_index_);
   const int count = static_cast<int>(jobs.size());
-#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(options.threads) schedule(dynamic, 1) if (floats >= kParallelFloats)
   for (int j = 0; j < count; ++j) {
     const ParameterInfo& info = params_[jobs[j].param];
     fns.pack_transposed(weights[jobs[j].param], info.rows, info.cols, ws_.transposed[jobs[j].param].data(), jobs[j].panel_begin,
@@ -584,7 +591,8 @@ void Engine::reduce_partitions(const PassContext& ctx, const std::vector<float*>
   }
   const int count = static_cast<int>(jobs.size());
   const float* parts = ws_.partitions.data();
-#pragma omp parallel for num_threads(threads) schedule(static)
+  const std::int64_t floats = layout.floats * P;
+#pragma omp parallel for num_threads(threads) schedule(static) if (floats >= kParallelFloats)
   for (int j = 0; j < count; ++j) {
     // Each element is the sum over partitions in increasing order, whoever computes it.
     const Job& job = jobs[j];
