@@ -1,6 +1,7 @@
 // The small Randman net every sweep trial trains (the main job's network: 20 inputs, 100 hidden, 10 classes, batch
-// 250, 100 steps): time per training call with its forward and backward share, and the parts of one epoch
-// (training calls, batch building, optimizer steps, validation). With --against DIR, a second checkout (built,
+// 250, 100 steps), after 5 epochs of training (Adam 0.05) so that it fires as in a trial: time per training call
+// with its forward and backward share, and the parts of one epoch (training calls, batch building, optimizer
+// steps, validation). With --against DIR, a second checkout (built,
 // e.g. `git worktree add DIR <commit> && cd DIR && npm install`) runs in alternating processes, so both sides meet
 // the same drift of a shared machine; figures are medians over rounds.
 //   node bench/small-net.mjs [--threads 1] [--calls 200] [--rounds 3] [--against DIR] [--out name]
@@ -31,7 +32,15 @@ if (args[0] === '--child') {
   const B = config.batchSize;
   const first = sg.makeBatch(train, order.subarray(0, B));
   const options = { gradients, regularizers: config.regularizers };
-  for (let i = 0; i < 5; i++) await net.lossAndGradient(first, options);
+  // The network starts silent; a trial spends nearly all its time after the first epochs, firing a few spikes
+  // per neuron and sample. Train 5 epochs first so the measured calls see that activity.
+  for (let epoch = 0; epoch < 5; epoch++) {
+    for (let b = 0; b * B < train.size; b++) {
+      await net.lossAndGradient(sg.makeBatch(train, order.subarray(b * B, Math.min(train.size, (b + 1) * B))), options);
+      optimizer.step(gradients, 0.05);
+    }
+  }
+  const activity = (await net.lossAndGradient(first, options)).spikeCounts[0].reduce((a, c) => a + c, 0) / (B * net.config.layers[0].size);
   // Per call: wall time, and the engine's forward and backward seconds.
   const calls = Number(callsArg);
   let forward = 0;
@@ -65,7 +74,7 @@ if (args[0] === '--child') {
     add('validation', performance.now() - t);
     add('epoch', performance.now() - epochStart);
   }
-  console.log(JSON.stringify({ call, forward: (forward / calls) * 1e3, backward: (backward / calls) * 1e3, ...parts }));
+  console.log(JSON.stringify({ spikesPerNeuron: activity, call, forward: (forward / calls) * 1e3, backward: (backward / calls) * 1e3, ...parts }));
   process.exit(0);
 }
 
