@@ -134,6 +134,20 @@ SG_INLINE void add_row(float* __restrict y, const float* __restrict x, int n) {
   for (int i = 0; i < n; ++i) y[i] += x[i];
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// add_rows_to's last n - j < 16 columns under a lane mask (the readout's rows are 10 wide), in the same order of
+// additions per column as the scalar loop.
+__attribute__((target("arch=x86-64-v4"))) inline void add_rows_to_tail_avx512(
+    float* __restrict y, int n, const float* __restrict a, long stride_a, const std::int32_t* __restrict rows_a,
+    int count_a, const float* __restrict b, long stride_b, const std::int32_t* __restrict rows_b, int count_b, int j) {
+  const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
+  __m512 acc = _mm512_maskz_loadu_ps(m, y + j);
+  for (int i = 0; i < count_a; ++i) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, a + rows_a[i] * stride_a + j));
+  for (int i = 0; i < count_b; ++i) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, b + rows_b[i] * stride_b + j));
+  _mm512_mask_storeu_ps(y + j, m, acc);
+}
+#endif
+
 // y += sum of the rows a[rows_a[i]] (i < count_a) and b[rows_b[i]] (i < count_b), rows of n floats at strides
 // stride_a / stride_b: a step's input events and recurrent spikes together. y is held in registers one block of
 // columns at a time while every row streams through, instead of being loaded and stored once per row.
@@ -175,6 +189,12 @@ SG_INLINE void add_rows_to(float* __restrict y, int n, const float* __restrict a
     for (int i = 0; i < count_b; ++i) acc += *reinterpret_cast<const vec*>(b + rows_b[i] * stride_b + j);
     *reinterpret_cast<vec*>(y + j) = acc;
   }
+#if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (Isa::W == 16) {
+    if (j < n) add_rows_to_tail_avx512(y, n, a, stride_a, rows_a, count_a, b, stride_b, rows_b, count_b, j);
+    return;
+  }
+#endif
   for (; j < n; ++j) {
     float acc = y[j];
     for (int i = 0; i < count_a; ++i) acc += a[rows_a[i] * stride_a + j];
@@ -182,6 +202,22 @@ SG_INLINE void add_rows_to(float* __restrict y, int n, const float* __restrict a
     y[j] = acc;
   }
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// add_to_rows' last n - j < 16 columns under a lane mask: one vector add per row instead of n - j scalar ones (the
+// readout's gradient rows are 10 wide, so every hidden spike took 10 scalar read-modify-writes).
+__attribute__((target("arch=x86-64-v4"))) inline void add_to_rows_tail_avx512(float* __restrict base, long stride,
+                                                                              const std::int32_t* __restrict rows,
+                                                                              int count, const float* __restrict x,
+                                                                              int j, int n) {
+  const __mmask16 m = static_cast<__mmask16>((1u << (n - j)) - 1u);
+  const __m512 v = _mm512_maskz_loadu_ps(m, x + j);
+  for (int i = 0; i < count; ++i) {
+    float* row = base + rows[i] * stride + j;
+    _mm512_mask_storeu_ps(row, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, row), v));
+  }
+}
+#endif
 
 // base[rows[i]] += x for i < count (rows of n floats at stride): one presynaptic event per row gets the same
 // postsynaptic gradient. x is held in registers one block of columns at a time.
@@ -207,6 +243,12 @@ SG_INLINE void add_to_rows(float* __restrict base, long stride, const std::int32
       *reinterpret_cast<vec*>(row) = *reinterpret_cast<const vec*>(row) + v;
     }
   }
+#if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (Isa::W == 16) {
+    if (j < n) add_to_rows_tail_avx512(base, stride, rows, count, x, j, n);
+    return;
+  }
+#endif
   for (; j < n; ++j) {
     for (int i = 0; i < count; ++i) base[rows[i] * stride + j] += x[j];
   }
