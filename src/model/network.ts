@@ -447,8 +447,8 @@ export class Network {
       if (error instanceof RangeError || error instanceof TypeError) return;
       throw error;
     }
-    // A call that needs no more than one already admitted is not checked again: its buffers exist, and reading the
-    // free memory (four /proc and cgroup files) would cost a small network's call about a tenth of its time.
+    // A call that needs no more than one already admitted is not checked again: the memory was there for that one,
+    // and reading the free memory (four /proc and cgroup files) costs about 0.1 ms, every call.
     const need = plan.bytes + extraBytes;
     if (need <= this.admittedBytes) return;
     const growth = need - this.requireNative().workspaceBytes();
