@@ -160,6 +160,41 @@ describe('spikegrad report', () => {
     expect(Number(forms[3].testAccuracyMean)).toBeCloseTo(0.57, 6); // 0.5 + the default lr 0.05 + 2 x 1 / 100
   });
 
+  it('draws a depth sweep over a scale x learning-rate grid at the best cell of each condition and depth', async () => {
+    const spec = parseSweepSpec({
+      name: 'depth-grid',
+      figures: ['reset-depth'],
+      grid: {
+        'network.reset': ['detached', 'differentiable'],
+        'network.layers': [[{ size: 8 }], [{ size: 8 }, { size: 8 }]],
+        'network.surrogate.scale': [1, 10],
+        lr: [0.01, 0.05],
+        seed: [1, 2],
+      },
+    });
+    const file = path.join(tmp, 'depth-grid.sqlite');
+    const store = new ResultStore(file);
+    const trials = expandTrials(spec);
+    store.register(spec, trials);
+    for (const t of trials) {
+      // Validation picks beta 10 / lr 0.01 for the detached reset and beta 1 / lr 0.05 for the differentiable one;
+      // test accuracy is lower in the chosen cells than elsewhere, so a choice by test would differ.
+      const detached = t.config.network.reset === 'detached';
+      const chosen = detached ? t.config.network.surrogate.scale === 10 && t.config.lr === 0.01 : t.config.network.surrogate.scale === 1 && t.config.lr === 0.05;
+      const depthOf = t.config.network.layers.length;
+      store.saveDone(t.id, outcome(chosen ? 0.5 + depthOf / 10 : 0.9, chosen ? 0.8 : 0.3));
+    }
+    store.close();
+    await writeReport(file, { out: path.join(tmp, 'out-grid'), figures: ['reset-depth'] });
+    const rows = parseCsv(readFileSync(path.join(tmp, 'out-grid', 'reset-depth.csv'), 'utf8'));
+    expect(rows.map((r) => `${r.reset}|${r['hidden layers']}|${r.cell}|${r.seeds}|${r.mean}`).sort()).toEqual([
+      'detached|1|beta 10 / lr 0.01|2|0.6',
+      'detached|2|beta 10 / lr 0.01|2|0.7',
+      'differentiable|1|beta 1 / lr 0.05|2|0.6',
+      'differentiable|2|beta 1 / lr 0.05|2|0.7',
+    ]);
+  });
+
   it('gives the depth figure a panel per initialization when a sweep varies it', async () => {
     const spec = parseSweepSpec({
       name: 'depth-init',

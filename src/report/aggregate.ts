@@ -49,6 +49,22 @@ export function stats(rows: TrialRow[], metric: (row: TrialRow) => number | null
   return xs.length === 0 ? { mean: Number.NaN, sd: Number.NaN, n: 0 } : { mean: mean(xs), sd: sd(xs), n: xs.length };
 }
 
+/**
+ * For each group of rows (e.g. one surrogate shape, or one condition at one depth), the cell (e.g. one scale and
+ * learning rate) with the highest mean validation accuracy over its seeds; groups without a finite one are left out.
+ */
+export function bestCells<G, C>(rows: TrialRow[], groupOf: (row: TrialRow) => G, cellOf: (row: TrialRow) => C): { group: G; cell: C; rows: TrialRow[]; valid: number }[] {
+  const best: { group: G; cell: C; rows: TrialRow[]; valid: number }[] = [];
+  for (const g of groupBy(rows, groupOf)) {
+    const top = groupBy(g.rows, cellOf)
+      .map((c) => ({ group: g.key, cell: c.key, rows: c.rows, valid: stats(c.rows, (r) => r.validAccuracy).mean }))
+      .filter((c) => Number.isFinite(c.valid))
+      .sort((a, b) => b.valid - a.valid)[0];
+    if (top) best.push(top);
+  }
+  return best;
+}
+
 /** RFC 4180 CSV: a header from the first row's keys, quotes where needed. */
 export function toCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '';

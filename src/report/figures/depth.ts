@@ -4,6 +4,7 @@
  * depth.
  */
 import type { TrialRow } from '../../sweep/store.js';
+import { bestCells, groupBy } from '../aggregate.js';
 import { type FigureRecipe, trialsSubtitle } from './figure.js';
 import { meanLines } from './mean-lines.js';
 
@@ -12,6 +13,8 @@ const subtitle = (rows: TrialRow[]) => `mean +- s.d. over seeds, dots: seeds; ${
 
 const surrogateKind = (r: TrialRow) => (r.config.network.surrogate.normalized ? 'normalized SuperSpike' : 'asymptotic SuperSpike (x beta)');
 
+const cellOf = (r: TrialRow) => `beta ${r.config.network.surrogate.scale} / lr ${r.config.lr}`;
+
 export const resetDepth: FigureRecipe = {
   name: 'reset-depth',
   description: 'normalized vs asymptotic SuperSpike x detached vs differentiable reset over hidden-layer depth',
@@ -19,12 +22,19 @@ export const resetDepth: FigureRecipe = {
     // A sweep that also varies the initialization gets a panel per (surrogate, init) pair.
     const inits = new Set(rows.map((r) => r.config.network.init.kind));
     const panel = inits.size > 1 ? (r: TrialRow) => `${surrogateKind(r)} / ${r.config.network.init.kind} init` : surrogateKind;
-    return meanLines(rows, {
+    // A sweep over a scale x learning-rate grid: each point is the best cell of its condition and depth (by mean
+    // validation accuracy), not the mean over the grid.
+    const grid = groupBy(rows, (r) => ({ panel: panel(r), reset: r.config.network.reset, depth: depth(r) })).some(
+      (g) => new Set(g.rows.map(cellOf)).size > 1,
+    );
+    const shown = grid ? bestCells(rows, (r) => ({ panel: panel(r), reset: r.config.network.reset, depth: depth(r) }), cellOf).flatMap((c) => c.rows) : rows;
+    return meanLines(shown, {
       title: 'Reset handling and surrogate normalization over depth',
-      subtitle: subtitle(rows),
+      subtitle: `${grid ? 'each point: the best scale and learning rate of its condition and depth by validation; ' : ''}${subtitle(shown)}`,
       x: { of: depth, title: 'hidden layers', type: 'ordinal' },
       color: { of: (r) => r.config.network.reset, title: 'reset' },
       column: { of: panel, title: null },
+      ...(grid ? { detail: { of: cellOf, title: 'cell' } } : {}),
     });
   },
 };

@@ -12,6 +12,8 @@ export interface MeanLinesOptions {
   color: { of: (r: TrialRow) => string; title: string };
   column?: { of: (r: TrialRow) => string; title: string | null };
   y?: { of: (r: TrialRow) => number | null; title: string };
+  /** A column of the table naming what else the rows of a point share (e.g. the grid cell chosen for it). */
+  detail?: { of: (r: TrialRow) => string; title: string };
 }
 
 export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLevelSpec; table: Record<string, unknown>[] } | null {
@@ -22,7 +24,8 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
   if (points.length === 0) return null;
   const table = groupBy(rows, (r) => ({ panel: o.column?.of(r) ?? '', group: o.color.of(r), x: o.x.of(r) })).map((g) => {
     const s = stats(g.rows, yOf);
-    return { [o.column?.title ?? 'panel']: g.key.panel, [o.color.title]: g.key.group, [o.x.title]: g.key.x, seeds: s.n, mean: s.mean, sd: s.sd };
+    const detail = o.detail ? { [o.detail.title]: [...new Set(g.rows.map(o.detail.of))].join(' | ') } : {};
+    return { [o.column?.title ?? 'panel']: g.key.panel, [o.color.title]: g.key.group, [o.x.title]: g.key.x, ...detail, seeds: s.n, mean: s.mean, sd: s.sd };
   });
   const x = { field: 'x', type: o.x.type, title: o.x.title, axis: { labelAngle: 0 }, ...(o.x.log ? { scale: { type: 'log' } } : {}) };
   const color = { field: 'group', type: 'nominal', title: o.color.title };

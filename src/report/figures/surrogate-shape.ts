@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 
 import type { TrialRow } from '../../sweep/store.js';
-import { groupBy, stats, surrogateLabel } from '../aggregate.js';
+import { bestCells, groupBy, stats, surrogateLabel } from '../aggregate.js';
 import { type FigureRecipe, SCHEMA } from './figure.js';
 
 const testAccuracy = (r: TrialRow) => r.testAccuracy;
@@ -70,16 +70,10 @@ export const bestPerShape: FigureRecipe = {
   build(rows) {
     const table: Record<string, unknown>[] = [];
     const points: Record<string, unknown>[] = [];
-    for (const shape of groupBy(rows, surrogateLabel)) {
-      const cells = groupBy(shape.rows, (r) => ({ scale: r.config.network.surrogate.scale, lr: r.config.lr }));
-      const best = cells
-        .map((c) => ({ ...c, valid: stats(c.rows, (r) => r.validAccuracy).mean }))
-        .filter((c) => Number.isFinite(c.valid))
-        .sort((a, b) => b.valid - a.valid)[0];
-      if (!best) continue;
+    for (const best of bestCells(rows, surrogateLabel, (r) => ({ scale: r.config.network.surrogate.scale, lr: r.config.lr }))) {
       const s = stats(best.rows, testAccuracy);
-      table.push({ surrogate: shape.key, scale: best.key.scale, lr: best.key.lr, seeds: s.n, validAccuracyMean: best.valid, testAccuracyMean: s.mean, testAccuracySd: s.sd });
-      for (const r of best.rows) points.push({ surrogate: shape.key, seed: r.config.seed, testAccuracy: r.testAccuracy });
+      table.push({ surrogate: best.group, scale: best.cell.scale, lr: best.cell.lr, seeds: s.n, validAccuracyMean: best.valid, testAccuracyMean: s.mean, testAccuracySd: s.sd });
+      for (const r of best.rows) points.push({ surrogate: best.group, seed: r.config.seed, testAccuracy: r.testAccuracy });
     }
     if (table.length === 0) return null;
     const x = { field: 'surrogate', type: 'nominal', title: null, sort: table.map((t) => t.surrogate), axis: { labelAngle: 0 } };
