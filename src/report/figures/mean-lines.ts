@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import type { TrialRow } from '../../sweep/store.js';
 import { groupBy, stats } from '../aggregate.js';
-import { SCHEMA } from './figure.js';
+import { chanceLayer, classesOf, SCHEMA } from './figure.js';
 
 export interface MeanLinesOptions {
   title: string;
@@ -30,6 +30,7 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
   const x = { field: 'x', type: o.x.type, title: o.x.title, axis: { labelAngle: 0 }, ...(o.x.log ? { scale: { type: 'log' } } : {}) };
   const color = { field: 'group', type: 'nominal', title: o.color.title };
   const y = { field: 'y', type: 'quantitative', title: o.y?.title ?? 'test accuracy' };
+  const classes = o.y === undefined ? classesOf(rows) : 0;
   const inner = {
     width: 220,
     height: 200,
@@ -37,9 +38,12 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
       { mark: { type: 'line', point: false }, encoding: { x, color, y: { ...y, aggregate: 'mean' } } },
       { mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x, color, y } },
       { mark: { type: 'point', filled: true, size: 18, opacity: 0.6 }, encoding: { x, color, y } },
+      // Accuracy plots get the chance line (its y scale then starts at 0 as well).
+      ...chanceLayer(classes),
     ],
   };
-  const title = { text: o.title, ...(o.subtitle ? { subtitle: o.subtitle } : {}) };
+  const subtitle = [o.subtitle, classes > 0 ? `dotted: chance (1/${classes})` : undefined].filter((t) => t !== undefined).join('; ');
+  const title = { text: o.title, ...(subtitle ? { subtitle } : {}) };
   const spec = (
     o.column
       ? { $schema: SCHEMA, title, data: { values: points }, facet: { column: { field: 'panel', type: 'nominal', title: o.column.title } }, spec: inner }
