@@ -73,8 +73,18 @@ export async function connectRedis(url: string, options: { timeoutMs?: number; o
   return connection;
 }
 
-export function outcomeFromJob(value: TrialJobResult): TrialOutcome {
-  return { results: value.results, weights: new Uint8Array(Buffer.from(value.weights, 'base64')), worker: value.worker };
+/**
+ * The trial outcome a worker returned, or the reason it is not one: what comes back from Redis is checked before
+ * the store takes it (a worker of another version, or a hand-edited job, must not crash the coordinator).
+ */
+export function outcomeFromJob(value: unknown): TrialOutcome | { malformed: string } {
+  const v = value as Partial<TrialJobResult> | null | undefined;
+  if (v === null || typeof v !== 'object') return { malformed: `expected an object with results, weights and worker, got ${value === null ? 'null' : typeof value}` };
+  if (typeof v.weights !== 'string') return { malformed: 'weights: expected a base64 string' };
+  if (typeof v.worker !== 'string') return { malformed: 'worker: expected a string' };
+  const accuracy = (v.results as { test?: { accuracy?: unknown } } | undefined)?.test?.accuracy;
+  if (typeof accuracy !== 'number') return { malformed: 'results.test.accuracy: expected a number' };
+  return { results: v.results as TrialOutcome['results'], weights: new Uint8Array(Buffer.from(v.weights, 'base64')), worker: v.worker };
 }
 
 /** The queue job of a trial for one store ('-': BullMQ job ids may not contain ':'). */
@@ -142,11 +152,21 @@ export async function runQueuedSweep(sweep: string, trials: Trial[], store: Resu
           }
           const state = await job.getState();
           if (state === 'completed') {
-            const outcome = outcomeFromJob(job.returnvalue);
-            store.saveDone(trial.id, outcome, job.attemptsStarted ?? job.attemptsMade + 1);
-            open.delete(trial.id);
-            options.onState?.(trial, 'done', `test accuracy ${outcome.results.test.accuracy.toFixed(4)} on ${outcome.worker}`);
-            await job.remove();
+            // The job was read before its state: one that completed in between carries no return value yet.
+            const done = job.returnvalue != null ? job : await Job.fromId<TrialJobData, TrialJobResult>(queue, jobId(trial.id));
+            if (!done) return; // removed meanwhile: the next poll queues it again
+            const outcome = outcomeFromJob(done.returnvalue);
+            if ('malformed' in outcome) {
+              const reason = `the worker's result is not a trial outcome (${outcome.malformed})`;
+              store.saveFailed(trial.id, reason, null, done.attemptsMade);
+              open.delete(trial.id);
+              options.onState?.(trial, 'failed', reason);
+            } else {
+              store.saveDone(trial.id, outcome, done.attemptsStarted ?? done.attemptsMade + 1);
+              open.delete(trial.id);
+              options.onState?.(trial, 'done', `test accuracy ${outcome.results.test.accuracy.toFixed(4)} on ${outcome.worker}`);
+            }
+            await done.remove();
           } else if (state === 'failed') {
             store.saveFailed(trial.id, job.failedReason || 'failed', null, job.attemptsMade);
             open.delete(trial.id);
