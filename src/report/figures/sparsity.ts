@@ -41,7 +41,14 @@ export const sparsity: FigureRecipe = {
     const classes = classesOf(rows);
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Accuracy against activity under an upper-bound activity regularizer', subtitle: `colour: regularizer strength${forms.length > 1 ? '; marker: regularizer form, its means joined by a solid (first) or dashed line' : ''}; lines through the means${classes > 0 ? `; dotted: chance (1/${classes})` : ''}; ${trialsSubtitle(rows.filter((r) => r.testAccuracy !== null))}` },
+      // Two subtitle lines: one long line would make the figure several panels wide.
+      title: {
+        text: 'Accuracy against activity under an upper-bound activity regularizer',
+        subtitle: [
+          `colour: regularizer strength${forms.length > 1 ? '; marker: regularizer form, its means joined by a solid (first) or dashed line' : '; line through the means'}`,
+          `${classes > 0 ? `dotted: chance (1/${classes}); ` : ''}${trialsSubtitle(rows.filter((r) => r.testAccuracy !== null))}`,
+        ],
+      },
       data: { values: points },
       facet: { column: { field: 'dataset', type: 'nominal', title: null } },
       spec: {
