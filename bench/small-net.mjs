@@ -55,7 +55,7 @@ if (args[0] === '--child') {
   // One epoch's parts, twice; the second counts.
   const parts = {};
   for (let pass = 0; pass < 2; pass++) {
-    const add = (k, t) => (parts[k] = (pass === 0 ? 0 : (parts[k] ?? 0)) + t);
+    const add = (k, t) => (parts[k] = (parts[k] ?? 0) + t);
     for (const k of Object.keys(parts)) parts[k] = 0;
     const epochStart = performance.now();
     for (let b = 0; b * B < train.size; b++) {

@@ -72,10 +72,11 @@ ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes,
     s.floats = std::max(s.floats, bf.end());
     s.ints = std::max(s.ints, bi.end());
   }
-  for (const int size : layer_sizes) {
-    if (state_steps == 0) break;
-    s.chunk_state.push_back(s.floats);
-    s.floats += round_to_line(M * state_steps * size);
+  if (state_steps > 0) {
+    for (const int size : layer_sizes) {
+      s.chunk_state.push_back(s.floats);
+      s.floats += round_to_line(M * state_steps * size);
+    }
   }
   return s;
 }

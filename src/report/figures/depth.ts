@@ -24,10 +24,9 @@ export const resetDepth: FigureRecipe = {
     const panel = inits.size > 1 ? (r: TrialRow) => `${surrogateKind(r)} / ${r.config.network.init.kind} init` : surrogateKind;
     // A sweep over a scale x learning-rate grid: each point is the best cell of its condition and depth (by mean
     // validation accuracy), not the mean over the grid.
-    const grid = groupBy(rows, (r) => ({ panel: panel(r), reset: r.config.network.reset, depth: depth(r) })).some(
-      (g) => new Set(g.rows.map(cellOf)).size > 1,
-    );
-    const shown = grid ? bestCells(rows, (r) => ({ panel: panel(r), reset: r.config.network.reset, depth: depth(r) }), cellOf).flatMap((c) => c.rows) : rows;
+    const condition = (r: TrialRow) => ({ panel: panel(r), reset: r.config.network.reset, depth: depth(r) });
+    const grid = groupBy(rows, condition).some((g) => new Set(g.rows.map(cellOf)).size > 1);
+    const shown = grid ? bestCells(rows, condition, cellOf).flatMap((c) => c.rows) : rows;
     return meanLines(shown, {
       title: 'Reset handling and surrogate normalization over depth',
       subtitle: `${grid ? 'each point: the best scale and learning rate of its condition and depth by validation; ' : ''}${subtitle(shown)}`,
