@@ -195,6 +195,33 @@ describe('spikegrad report', () => {
     ]);
   });
 
+  it('chooses the best cell of a two-stage sweep on the seeds every cell has', async () => {
+    // Stage 1: seed 1 at every cell; stage 2: seeds 2 and 3 at the cell stage 1 chose (beta 10 / lr 0.01), which
+    // validate worse than seed 1 did. Averaged over all its seeds the chosen cell (0.6) would lose to the
+    // single-seed runner-up (0.7): compared on seed 1, it stays chosen and is drawn with its three seeds.
+    const spec = parseSweepSpec({
+      name: 'depth-stages',
+      figures: ['reset-depth'],
+      grid: [
+        { 'network.surrogate.scale': [1, 10], lr: [0.01, 0.05], seed: [1] },
+        { 'network.surrogate.scale': [10], lr: [0.01], seed: [2, 3] },
+      ],
+    });
+    const file = path.join(tmp, 'depth-stages.sqlite');
+    const store = new ResultStore(file);
+    const trials = expandTrials(spec);
+    store.register(spec, trials);
+    for (const t of trials) {
+      const chosen = t.config.network.surrogate.scale === 10 && t.config.lr === 0.01;
+      const valid = chosen ? (t.config.seed === 1 ? 0.8 : 0.5) : t.config.lr === 0.05 && t.config.network.surrogate.scale === 1 ? 0.7 : 0.2;
+      store.saveDone(t.id, outcome(0.4 + t.config.seed / 10, valid));
+    }
+    store.close();
+    await writeReport(file, { out: path.join(tmp, 'out-stages'), figures: ['reset-depth'] });
+    const rows = parseCsv(readFileSync(path.join(tmp, 'out-stages', 'reset-depth.csv'), 'utf8'));
+    expect(rows.map((r) => `${r.cell}|${r.seeds}|${r.mean}`)).toEqual(['beta 10 / lr 0.01|3|0.6']); // (0.5 + 0.6 + 0.7) / 3
+  });
+
   it('gives the depth figure a panel per initialization when a sweep varies it', async () => {
     const spec = parseSweepSpec({
       name: 'depth-init',

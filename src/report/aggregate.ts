@@ -51,13 +51,20 @@ export function stats(rows: TrialRow[], metric: (row: TrialRow) => number | null
 
 /**
  * For each group of rows (e.g. one surrogate shape, or one condition at one depth), the cell (e.g. one scale and
- * learning rate) with the highest mean validation accuracy over its seeds; groups without a finite one are left out.
+ * learning rate) with the highest mean validation accuracy; groups without a finite one are left out. Cells are
+ * compared on the seeds they all have: in a two-stage sweep (a grid at one seed, then more seeds at the best
+ * cell) the extra seeds would otherwise let a single-seed cell overtake the cell they were run for. `valid` is
+ * that comparison's mean; `rows` are all the chosen cell's rows.
  */
 export function bestCells<G, C>(rows: TrialRow[], groupOf: (row: TrialRow) => G, cellOf: (row: TrialRow) => C): { group: G; cell: C; rows: TrialRow[]; valid: number }[] {
   const best: { group: G; cell: C; rows: TrialRow[]; valid: number }[] = [];
   for (const g of groupBy(rows, groupOf)) {
-    const top = groupBy(g.rows, cellOf)
-      .map((c) => ({ group: g.key, cell: c.key, rows: c.rows, valid: stats(c.rows, (r) => r.validAccuracy).mean }))
+    const cells = groupBy(g.rows, cellOf);
+    const seedSets = cells.map((c) => new Set(c.rows.map((r) => r.config.seed)));
+    const shared = [...seedSets[0]].filter((seed) => seedSets.every((s) => s.has(seed)));
+    const compared = (r: TrialRow) => shared.length === 0 || shared.includes(r.config.seed);
+    const top = cells
+      .map((c) => ({ group: g.key, cell: c.key, rows: c.rows, valid: stats(c.rows.filter(compared), (r) => r.validAccuracy).mean }))
       .filter((c) => Number.isFinite(c.valid))
       .sort((a, b) => b.valid - a.valid)[0];
     if (top) best.push(top);

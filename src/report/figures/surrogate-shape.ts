@@ -72,7 +72,7 @@ export const bestPerShape: FigureRecipe = {
     const points: Record<string, unknown>[] = [];
     for (const best of bestCells(rows, surrogateLabel, (r) => ({ scale: r.config.network.surrogate.scale, lr: r.config.lr }))) {
       const s = stats(best.rows, testAccuracy);
-      table.push({ surrogate: best.group, scale: best.cell.scale, lr: best.cell.lr, seeds: s.n, validAccuracyMean: best.valid, testAccuracyMean: s.mean, testAccuracySd: s.sd });
+      table.push({ surrogate: best.group, scale: best.cell.scale, lr: best.cell.lr, seeds: s.n, validAccuracyMean: stats(best.rows, (r) => r.validAccuracy).mean, testAccuracyMean: s.mean, testAccuracySd: s.sd });
       for (const r of best.rows) points.push({ surrogate: best.group, seed: r.config.seed, testAccuracy: r.testAccuracy });
     }
     if (table.length === 0) return null;
