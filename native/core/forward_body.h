@@ -160,37 +160,44 @@ SG_INLINE void simulate_layer_chunk(const PassContext& ctx, int l, int b0, int M
 }
 
 // Readout: J[n+1] = a_syn J[n] + W_out^T S[n];  Y[n+1] = a_out Y[n] + (1 - a_out) J[n], reduced over n = 1..T.
+// The chunk's samples step together: the step and the reduction then run over M x C contiguous values (a few
+// full vectors) instead of C per sample (with 10 classes, mostly scalar tails and a branch per class).
 template <class Isa>
-SG_INLINE void simulate_readout(const PassContext& ctx, int b, float* scratch, std::int32_t* ints) {
+SG_INLINE void simulate_readout(const PassContext& ctx, int b0, int M, float* scratch, std::int32_t* ints) {
   const int C = ctx.outputs;
   const int T = ctx.steps;
+  const int MC = M * C;
   const LayerView& last = ctx.layers.back();
   const int H = last.size;
-  float* __restrict J = scratch + ctx.scratch.forward.readout_current;
-  float* __restrict Y = scratch + ctx.scratch.forward.readout_trace;
+  float* __restrict J = scratch + ctx.scratch.forward.readout_current;  // [M][C]
+  float* __restrict Y = scratch + ctx.scratch.forward.readout_trace;    // [M][C]
   std::int32_t* spike_list = ints + ctx.scratch.forward.readout_spikes;
-  std::memset(J, 0, sizeof(float) * C);
-  std::memset(Y, 0, sizeof(float) * C);
-  float* __restrict reduced = ctx.ws->logits.data() + static_cast<std::int64_t>(b) * C;
-  std::int32_t* __restrict peak = ctx.ws->peak_step.data() + static_cast<std::int64_t>(b) * C;
-  std::fill(reduced, reduced + C, 0.0f);
-  std::fill(peak, peak + C, 1);
+  std::memset(J, 0, sizeof(float) * MC);
+  std::memset(Y, 0, sizeof(float) * MC);
+  float* __restrict reduced = ctx.ws->logits.data() + static_cast<std::int64_t>(b0) * C;
+  std::int32_t* __restrict peak = ctx.ws->peak_step.data() + static_cast<std::int64_t>(b0) * C;
+  std::fill(reduced, reduced + MC, 0.0f);
+  std::fill(peak, peak + MC, 1);
   const std::uint8_t* spikes = last.buffers->spikes.data();
   const Decays& d = ctx.decays;
 
   for (int n = 0; n < T; ++n) {
     const int m = n + 1;  // Y index being produced
-    readout_step(Y, J, C, d);
-    reduce_readout(ctx.readout, reduced, peak, Y, C, m, m == 1, m == T);
-    if (ctx.record_readout != nullptr) {
-      std::memcpy(ctx.record_readout + (static_cast<std::int64_t>(b) * T + n) * C, Y, sizeof(float) * C);
+    readout_step(Y, J, MC, d);
+    reduce_readout(ctx.readout, reduced, peak, Y, MC, m, m == 1, m == T);
+    for (int r = 0; r < M; ++r) {
+      const int b = b0 + r;
+      float* Jr = J + static_cast<std::int64_t>(r) * C;
+      if (ctx.record_readout != nullptr) {
+        std::memcpy(ctx.record_readout + (static_cast<std::int64_t>(b) * T + n) * C, Y + static_cast<std::int64_t>(r) * C, sizeof(float) * C);
+      }
+      const int count = collect_spikes<Isa>(spikes + spikes_row(b, n, T, H), H, spike_list);
+      if (count > 0) add_rows_to<Isa>(Jr, C, ctx.readout_weights, C, spike_list, count, ctx.readout_weights, C, nullptr, 0);
     }
-    const int count = collect_spikes<Isa>(spikes + spikes_row(b, n, T, H), H, spike_list);
-    if (count > 0) add_rows_to<Isa>(J, C, ctx.readout_weights, C, spike_list, count, ctx.readout_weights, C, nullptr, 0);
   }
   if (ctx.readout == ReadoutReduction::Mean) {
     const float inv = 1.0f / static_cast<float>(T);
-    for (int c = 0; c < C; ++c) reduced[c] *= inv;
+    for (int i = 0; i < MC; ++i) reduced[i] *= inv;
   }
 }
 
@@ -199,7 +206,7 @@ SG_INLINE void simulate_chunk(const PassContext& ctx, int p, float* scratch, std
   const int b0 = ctx.chunk_begin[p];
   const int M = ctx.chunk_begin[p + 1] - b0;
   for (int l = 0; l < static_cast<int>(ctx.layers.size()); ++l) simulate_layer_chunk<Isa>(ctx, l, b0, M, scratch, int_scratch);
-  for (int r = 0; r < M; ++r) simulate_readout<Isa>(ctx, b0 + r, scratch, int_scratch);
+  simulate_readout<Isa>(ctx, b0, M, scratch, int_scratch);
 #if defined(__x86_64__)
   // Non-temporal stores of the state (lif_step) are weakly ordered: complete them before another thread reads
   // the rows (forward() recording them; this thread's own backward pass sees them in program order anyway).

@@ -38,8 +38,8 @@ ScratchLayout scratch_layout(int max_chunk, const std::vector<int>& layer_sizes,
   f.discard = floats.take(widest);
   f.compact_row = floats.take(widest);
   SpanCarver readout;
-  f.readout_current = readout.take(C);
-  f.readout_trace = readout.take(C);
+  f.readout_current = readout.take(M * C);
+  f.readout_trace = readout.take(M * C);
   SpanCarver ints;
   f.list_stride = stride;
   f.input_rows = ints.take(M * stride);

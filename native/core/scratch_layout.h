@@ -17,8 +17,8 @@ struct ForwardScratch {
   std::int64_t discard = 0;      // one row: the pre-reset value of step T, which BPTT never reads
   std::int64_t compact_row = 0;  // one row: a pre-reset row before its bfloat16 store (memory: 'compact')
   // The readout runs after the last layer and reuses the start of the float scratch.
-  std::int64_t readout_current = 0;  // [outputs]: J[n] of one sample
-  std::int64_t readout_trace = 0;    // [outputs]: Y[n]
+  std::int64_t readout_current = 0;  // [max_chunk][outputs]: J[n] of the chunk's samples
+  std::int64_t readout_trace = 0;    // [max_chunk][outputs]: Y[n]
   // Ints. A sample's list of this step's rows: the spikes of the layer below (the first layer reads the batch's
   // event array in place instead: a step may hold any number of events) and of the layer itself (recurrent).
   std::int64_t list_stride = 0;      // ints between two samples' lists: the largest layer, rounded to a line

@@ -357,7 +357,19 @@ __attribute__((target("arch=x86-64-v4"))) inline int collect_spikes_avx512(const
       count += __builtin_popcount(k);
     }
   }
-  return collect_spikes_scalar(mask, i, n, out, count);
+  if (i < n) {
+    // The last n % 64 bytes under a load mask (masked-off bytes are not read): the same compress as above
+    // instead of a scalar walk (100 neurons leave 36 bytes).
+    const __mmask64 valid = _bzhi_u64(~0ULL, static_cast<unsigned>(n - i));
+    const __m512i bytes = _mm512_maskz_loadu_epi8(valid, mask + i);
+    const __mmask64 bits = _mm512_test_epi8_mask(bytes, bytes);
+    for (int q = 0; q < 4 && (bits >> (16 * q)) != 0; ++q) {
+      const __mmask16 k = static_cast<__mmask16>(bits >> (16 * q));
+      _mm512_mask_compressstoreu_epi32(out + count, k, _mm512_add_epi32(lanes, _mm512_set1_epi32(i + 16 * q)));
+      count += __builtin_popcount(k);
+    }
+  }
+  return count;
 }
 
 __attribute__((target("arch=x86-64-v3"))) inline int collect_spikes_avx2(const std::uint8_t* __restrict mask, int n,
