@@ -2,8 +2,10 @@
 // each config in a fresh process so its peak RSS is its own; optionally Python peers side by side in the same run
 // (plain PyTorch, snnTorch, Norse, SpikingJelly: bench/peers/) and OpenBLAS sgemm on the dense shapes. Prints a table
 // and writes bench/results/<name>.json.
+// With --against DIR (another built checkout, e.g. `git worktree add DIR <commit> && cd DIR && npm ci && npm run
+// build`), that checkout's library runs the same configs in alternating processes: an engine change's A/B.
 //   node bench/run.mjs [--configs shd,fmnist] [--threads 1,2] [--repeats 7] [--rounds 3] [--peers [torch,snntorch,norse,spikingjelly]]
-//                      [--python PATH] [--pythonpath DIR:DIR] [--out name] [--dir results-dir]
+//                      [--against DIR] [--python PATH] [--pythonpath DIR:DIR] [--out name] [--dir results-dir]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +30,8 @@ const peerNames = peersAt < 0 ? [] : peersValue ? peersValue.split(',') : Object
 const withPeers = peerNames.length > 0;
 // spikegrad and the peers run alternately in this many rounds; each side's figures are medians over rounds, so a
 // drift in machine speed (this machine is shared) affects every side alike.
-const rounds = Number(flag('rounds', withPeers ? '3' : '1'));
+const against = flag('against', undefined);
+const rounds = Number(flag('rounds', withPeers || against ? '3' : '1'));
 const outName = flag('out', withPeers ? 'peers' : 'spikegrad');
 const resultsDir = flag('dir', undefined);
 for (const c of configs) {
@@ -50,6 +53,11 @@ for (const [name, value] of [['threads', threadList], ['repeats', [repeats]], ['
   }
 }
 
+if (against !== undefined && !existsSync(path.join(against, 'dist', 'index.js'))) {
+  console.error(`--against: ${path.join(against, 'dist', 'index.js')} does not exist; give a built spikegrad checkout (npm run build in it)`);
+  process.exit(2);
+}
+
 // The interpreter of the peers: any Python that can import torch (a virtualenv, a conda env); --pythonpath adds the
 // checkouts of the frameworks (none of them is in Debian).
 const PYTHON = flag('python', '/usr/bin/python3');
@@ -59,10 +67,11 @@ if (withPeers && !existsSync(PYTHON)) {
   process.exit(2);
 }
 
-function runSpikegrad(cfg, threads, dumpDir) {
+// One config in a fresh process: this checkout's library, or the one in `root`.
+function runSpikegrad(cfg, threads, dumpDir, root) {
   const out = execFileSync(process.execPath, [path.join(benchDir, 'spikegrad-worker.mjs'), JSON.stringify(cfg), String(threads), String(repeats), '2', ...(dumpDir ? [dumpDir] : [])], {
     encoding: 'utf8',
-    env: process.env,
+    env: root ? { ...process.env, SPIKEGRAD_ROOT: path.resolve(root) } : process.env,
     maxBuffer: 1 << 24,
   });
   return JSON.parse(out.trim().split('\n').pop());
@@ -102,9 +111,11 @@ for (const name of configs) {
   for (const threads of threadList) {
     const shared = hasTorch ? mkdtempSync(path.join(os.tmpdir(), 'spikegrad-bench-')) : undefined;
     const oursRuns = [];
+    const againstRuns = [];
     const peerRuns = Object.fromEntries(available.map((p) => [p, []]));
     for (let round = 0; round < rounds; round++) {
       oursRuns.push(runSpikegrad(cfg, threads, shared));
+      if (against) againstRuns.push(runSpikegrad(cfg, threads, undefined, against));
       if (name.startsWith('onm-16384')) continue;
       for (const p of available) peerRuns[p].push(runPeer(p, cfg, threads, shared));
     }
@@ -122,13 +133,21 @@ for (const name of configs) {
     const productGflopsPerCore = ours.timings && ours.timings.products > 0 && productFlops > 0 ? productFlops / ours.timings.products / 1e9 : null;
     // `peer`, `ratio`, `rssRatio`: the plain-PyTorch peer, as in the result files of earlier runs.
     const torchPeer = peers.torch ?? null;
-    const row = { config: name, threads, spikegrad: ours, peers, peer: torchPeer, ratio: torchPeer?.ratio ?? null, rssRatio: torchPeer?.rssRatio ?? null, productGflopsPerCore };
+    // `against`: the other checkout, and how much faster this one is (its median time over ours).
+    const other = againstRuns.length > 0 ? medianRun(againstRuns) : null;
+    const againstRow = other ? { root: path.resolve(against), ...other, speedup: other.medianSeconds / ours.medianSeconds } : null;
+    const row = { config: name, threads, spikegrad: ours, against: againstRow, peers, peer: torchPeer, ratio: torchPeer?.ratio ?? null, rssRatio: torchPeer?.rssRatio ?? null, productGflopsPerCore };
     rows.push(row);
     console.log(
       `${name.padEnd(10)} ${String(threads).padStart(2)} thr  spikegrad ${ms(ours.medianSeconds)} ms (min ${ms(ours.minSeconds)})  ${Math.round(ours.samplesPerSecond).toString().padStart(7)} samples/s  ` +
         `rate ${ours.hiddenRate.toFixed(3)}  RSS ${(ours.peakRssBytes / 2 ** 20).toFixed(0).padStart(5)} MB` +
         (productGflopsPerCore ? `  recurrent product ${productGflopsPerCore.toFixed(1)} GFLOP/s/core` : ''),
     );
+    if (againstRow) {
+      console.log(
+        `${''.padEnd(18)}| against  ${ms(againstRow.medianSeconds)} ms (min ${ms(againstRow.minSeconds)})  rate ${againstRow.hiddenRate.toFixed(3)}  => this checkout ${againstRow.speedup.toFixed(2)}x (rounds: ${oursRuns.map((r, i) => (againstRuns[i].medianSeconds / r.medianSeconds).toFixed(2)).join(' / ')})`,
+      );
+    }
     for (const [p, peer] of Object.entries(peers)) {
       console.log(
         peer.error
@@ -155,4 +174,4 @@ if (hasTorch) {
   }
 }
 const busyAfter = await busyFraction(500);
-console.log(`wrote ${writeResult(outName, { machine: { ...m, busyAfter }, repeats, rounds, rows, sgemm: sgemmRef }, resultsDir)}`);
+console.log(`wrote ${writeResult(outName, { machine: { ...m, busyAfter }, repeats, rounds, against: against ? path.resolve(against) : null, rows, sgemm: sgemmRef }, resultsDir)}`);

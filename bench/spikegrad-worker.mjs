@@ -1,12 +1,16 @@
 // Runs one benchmark config in this process (fresh for every config, so peak RSS is the config's own):
 // a training iteration = lossAndGradient + Adam step. Prints one JSON line.
 //   node bench/spikegrad-worker.mjs '<config json>' <threads> <repeats>
-import { Network, createOptimizer, loadDataset, makeBatch } from '../dist/index.js';
-import { median } from './common.mjs';
-import { randomBatch } from './random-batch.mjs';
-
+// SPIKEGRAD_ROOT names another built checkout whose library to time (bench/run.mjs --against), with this script.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { benchDir, median } from './common.mjs';
+import { randomBatch } from './random-batch.mjs';
+
+const root = process.env.SPIKEGRAD_ROOT ?? path.join(benchDir, '..');
+const { Network, createOptimizer, loadDataset, makeBatch } = await import(pathToFileURL(path.join(root, 'dist', 'index.js')).href);
 
 const [cfgJson, threadsArg = '2', repeatsArg = '7', warmupArg = '2', dumpDir] = process.argv.slice(2);
 const cfg = JSON.parse(cfgJson);

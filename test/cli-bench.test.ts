@@ -28,6 +28,21 @@ describe('spikegrad bench', () => {
     expect(row.productGflopsPerCore).toBeGreaterThan(0);
   });
 
+  it('runs another checkout side by side with --against, and refuses a directory without a built library', () => {
+    // This checkout against itself: the same engine, so the same hidden rate on both sides.
+    const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--threads', '1', '--repeats', '1', '--rounds', '2', '--against', root, '--dir', tmp, '--out', 'ab'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| against\s+[\d.]+ ms .*=> this checkout [\d.]+x \(rounds: [\d.]+ \/ [\d.]+\)/);
+    const row = JSON.parse(readFileSync(path.join(tmp, 'ab.json'), 'utf8')).rows[0];
+    expect(row.against.root).toBe(root);
+    expect(row.against.rounds).toHaveLength(2);
+    expect(row.against.hiddenRate).toBe(row.spikegrad.hiddenRate);
+    expect(row.against.speedup).toBeCloseTo(row.against.medianSeconds / row.spikegrad.medianSeconds, 12);
+    const missing = spawnSync(process.execPath, [cli, 'bench', '--configs', 'randman', '--against', tmp, '--dir', tmp], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--against: .*dist\/index\.js does not exist; give a built spikegrad checkout/);
+  });
+
   it('rejects an unknown config by name', () => {
     const r = spawnSync(process.execPath, [cli, 'bench', '--configs', 'nope', '--dir', tmp], { encoding: 'utf8' });
     expect(r.status).toBe(2);

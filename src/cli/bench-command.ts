@@ -17,6 +17,7 @@ interface BenchOptions {
   peers?: boolean | string;
   python?: string;
   pythonpath?: string;
+  against?: string;
   out?: string;
   dir: string;
 }
@@ -32,6 +33,7 @@ export function registerBench(program: Command): void {
     .option('--peers [names]', 'run Python peers on the same weights and input: torch, snntorch, norse, spikingjelly (default: all that import)')
     .option('--python <path>', 'the Python interpreter of the peers (default /usr/bin/python3)')
     .option('--pythonpath <dirs>', 'colon-separated checkouts of the frameworks for the peers (none is in Debian)')
+    .option('--against <dir>', 'another built spikegrad checkout to run the same configs in alternating processes (an A/B)')
     .option('--out <name>', 'result file name without .json')
     .option('--dir <dir>', 'directory for the JSON result', 'bench-results')
     .action(async (options: BenchOptions) => {
@@ -43,6 +45,7 @@ export function registerBench(program: Command): void {
       if (options.peers) args.push('--peers', ...(typeof options.peers === 'string' ? [options.peers] : []));
       if (options.python) args.push('--python', options.python);
       if (options.pythonpath) args.push('--pythonpath', options.pythonpath);
+      if (options.against) args.push('--against', path.resolve(options.against));
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(process.execPath, args, { stdio: 'inherit' });
         child.on('error', reject);
