@@ -287,7 +287,10 @@ describe('spikegrad report', () => {
     const bySurrogate = parseCsv(readFileSync(path.join(tmp, 'out3', 'learning-by-surrogate.csv'), 'utf8'));
     expect(bySurrogate).toHaveLength(6);
     expect(new Set(bySurrogate.map((x) => x.condition))).toEqual(new Set(['superspike', 'zero (true gradient)']));
-    expect(readFileSync(path.join(tmp, 'out3', 'learning-by-surrogate.svg'), 'utf8')).toContain('runs: superspike 1, zero (true gradient) 1');
+    const bySurrogateSvg = readFileSync(path.join(tmp, 'out3', 'learning-by-surrogate.svg'), 'utf8');
+    expect(bySurrogateSvg).toContain('runs: superspike 1, zero (true gradient) 1');
+    // One chance rule per panel (training and validation), not one per row of the chart's data (6 here).
+    expect(bySurrogateSvg.match(/stroke-dasharray="2,2"/g)).toHaveLength(2);
     // The trial table has the per-layer activity of every trial (one hidden layer here), equal to the mean column.
     const trials = parseCsv(readFileSync(path.join(tmp, 'out3', 'trials.csv'), 'utf8'));
     expect(trials).toHaveLength(2);

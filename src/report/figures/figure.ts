@@ -35,9 +35,15 @@ export function classesOf(rows: TrialRow[]): number {
   return Math.max(0, ...rows.map((r) => r.network?.outputs ?? 0));
 }
 
-/** A dotted grey rule at chance accuracy (1 / classes) as a layer list: empty when the classes are unknown. */
+/**
+ * A dotted grey rule at chance accuracy (1 / classes) as a layer list: empty when the classes are unknown. The layer
+ * has its own one-row data: inheriting the chart's would draw one identical rule per row (thousands in a learning
+ * figure, megabytes of SVG).
+ */
 export function chanceLayer(classes: number): Record<string, unknown>[] {
-  return classes > 0 ? [{ mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { datum: 1 / classes, type: 'quantitative' } } }] : [];
+  return classes > 0
+    ? [{ data: { values: [{}] }, mark: { type: 'rule', color: '#777', strokeDash: [2, 2] }, encoding: { y: { datum: 1 / classes, type: 'quantitative' } } }]
+    : [];
 }
 
 /** "24 trials, 20 epochs, seeds 1, 2" (an epoch range where trials differ), for figure subtitles. */
