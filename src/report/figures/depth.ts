@@ -29,11 +29,11 @@ export const resetDepth: FigureRecipe = {
     const shown = grid ? bestCells(rows, condition, cellOf).flatMap((c) => c.rows) : rows;
     return meanLines(shown, {
       title: 'Reset handling and surrogate normalization over depth',
-      subtitle: `${grid ? 'each point: the best scale and learning rate of its condition and depth by validation; ' : ''}${subtitle(shown)}`,
+      subtitle: grid ? ['each point: the best scale and learning rate of its condition and depth by validation (labelled beta / lr)', subtitle(shown)] : subtitle(shown),
       x: { of: depth, title: 'hidden layers', type: 'ordinal' },
       color: { of: (r) => r.config.network.reset, title: 'reset' },
       column: { of: panel, title: null },
-      ...(grid ? { detail: { of: cellOf, title: 'cell' } } : {}),
+      ...(grid ? { detail: { of: cellOf, title: 'cell' }, label: (r: TrialRow) => `${r.config.network.surrogate.scale} / ${r.config.lr}` } : {}),
     });
   },
 };

@@ -7,20 +7,23 @@ import { chanceLayer, classesOf, SCHEMA } from './figure.js';
 
 export interface MeanLinesOptions {
   title: string;
-  subtitle?: string;
+  /** One line, or several (a long subtitle on one line would make the figure as wide as the line). */
+  subtitle?: string | string[];
   x: { of: (r: TrialRow) => number | string; title: string; type: 'ordinal' | 'quantitative'; log?: boolean };
   color: { of: (r: TrialRow) => string; title: string };
   column?: { of: (r: TrialRow) => string; title: string | null };
   y?: { of: (r: TrialRow) => number | null; title: string };
   /** A column of the table naming what else the rows of a point share (e.g. the grid cell chosen for it). */
   detail?: { of: (r: TrialRow) => string; title: string };
+  /** A short text drawn above each point's mean (e.g. the grid cell chosen for it). */
+  label?: (r: TrialRow) => string;
 }
 
 export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLevelSpec; table: Record<string, unknown>[] } | null {
   const yOf = o.y?.of ?? ((r: TrialRow) => r.testAccuracy);
   const points = rows
     .filter((r) => yOf(r) !== null)
-    .map((r) => ({ x: o.x.of(r), group: o.color.of(r), panel: o.column?.of(r) ?? '', seed: r.config.seed, y: yOf(r) }));
+    .map((r) => ({ x: o.x.of(r), group: o.color.of(r), panel: o.column?.of(r) ?? '', seed: r.config.seed, y: yOf(r), label: o.label?.(r) ?? '' }));
   if (points.length === 0) return null;
   const table = groupBy(rows, (r) => ({ panel: o.column?.of(r) ?? '', group: o.color.of(r), x: o.x.of(r) })).map((g) => {
     const s = stats(g.rows, yOf);
@@ -38,12 +41,14 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
       { mark: { type: 'line', point: false }, encoding: { x, color, y: { ...y, aggregate: 'mean' } } },
       { mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x, color, y } },
       { mark: { type: 'point', filled: true, size: 18, opacity: 0.6 }, encoding: { x, color, y } },
+      ...(o.label ? [{ mark: { type: 'text', dy: -9, fontSize: 8 }, encoding: { x, color, y: { ...y, aggregate: 'mean' }, text: { field: 'label', type: 'nominal' } } }] : []),
       // Accuracy plots get the chance line (its y scale then starts at 0 as well).
       ...chanceLayer(classes),
     ],
   };
-  const subtitle = [o.subtitle, classes > 0 ? `dotted: chance (1/${classes})` : undefined].filter((t) => t !== undefined).join('; ');
-  const title = { text: o.title, ...(subtitle ? { subtitle } : {}) };
+  const lines = o.subtitle === undefined ? [] : Array.isArray(o.subtitle) ? [...o.subtitle] : [o.subtitle];
+  if (classes > 0) lines.push(`${lines.pop() ?? ''}${lines.length > 0 ? '; ' : ''}dotted: chance (1/${classes})`);
+  const title = { text: o.title, ...(lines.length > 0 ? { subtitle: lines.length === 1 ? lines[0] : lines } : {}) };
   const spec = (
     o.column
       ? { $schema: SCHEMA, title, data: { values: points }, facet: { column: { field: 'panel', type: 'nominal', title: o.column.title } }, spec: inner }
