@@ -72,6 +72,39 @@ TEST(transposed_gemm_matches_naive_at_every_level) {
   }
 }
 
+TEST(packed_gemm_matches_naive_at_every_level) {
+  // The backward pass's products: C += A B with B packed from its transpose (pack_transposed). M over every row
+  // step (6, 4, 1 rows); N with partial last panels of every vector count (100 = 64 + 36 at AVX-512); K short (a
+  // readout of 10) and over two 512-row blocks. The padding of the packed panels is poisoned with NaN, which the
+  // masked partial tiles read but must never store.
+  Rng rng(11);
+  const int shapes[][3] = {{1, 1, 1}, {64, 100, 10}, {64, 100, 100}, {13, 70, 33}, {5, 17, 600}, {11, 130, 1030}, {4, 48, 7}};
+  for (IsaLevel level : available_levels(__func__)) {
+    const PassFunctions& f = pass_functions(level);
+    for (const auto& s : shapes) {
+      const int M = s[0], N = s[1], K = s[2];
+      const int lda = K + 3, ldc = N + 4;
+      std::vector<float> A(M * lda), Bt(N * K), C(M * ldc);  // Bt: B transposed, [N x K]
+      for (float& x : A) x = rng.uniform(-1, 1);
+      for (float& x : Bt) x = rng.uniform(-1, 1);
+      for (float& x : C) x = rng.uniform(-1, 1);
+      std::vector<double> expected(C.begin(), C.end());
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j)
+          for (int k = 0; k < K; ++k) expected[i * ldc + j] += static_cast<double>(A[i * lda + k]) * Bt[j * K + k];
+      const int panels = (N + f.panel_width - 1) / f.panel_width;
+      std::vector<float> packed(static_cast<std::size_t>(packed_panels_size(N, K, f.panel_width)));
+      f.pack_transposed(Bt.data(), N, K, packed.data(), 0, panels);
+      const int last = (panels - 1) * f.panel_width;
+      for (int k = 0; k < K; ++k)
+        for (int jj = N - last; jj < f.panel_width; ++jj) packed[(static_cast<std::size_t>(panels - 1) * K + k) * f.panel_width + jj] = NAN;
+      f.gemm_packed_accumulate(M, N, K, A.data(), lda, packed.data(), C.data(), ldc);
+      // Columns past N must be untouched (and so finite).
+      for (int i = 0; i < M * ldc; ++i) CHECK_NEAR(C[i], expected[i], 2e-5 * (1 + std::sqrt(static_cast<double>(K))));
+    }
+  }
+}
+
 namespace {
 
 // One call of each row-addition kernel at a level: base[rows] += x (add_to_rows), and y += rows of a and b

@@ -536,6 +536,51 @@ SG_INLINE void store_packed_row(float* __restrict packed, std::int64_t rows, std
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// gemm_tile for the last, partial panel of a packed B with AVX-512: C's last vector of each row loaded and stored
+// under a lane mask, so no store passes column N and no copy through a padded tile is needed. The same fused
+// multiply-adds in the same order per element as gemm_tile (bit-identical); the padded panel columns are read
+// (the packed panel has all PW of them) but never stored.
+template <int R, int NVP, bool TransA>
+__attribute__((target("arch=x86-64-v4"))) inline void gemm_tile_masked_avx512(int K, const float* __restrict A, int lda,
+                                                                             const float* __restrict B, int ldb,
+                                                                             float* __restrict C, int ldc, __mmask16 last) {
+  __m512 acc[R][NVP];
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < NVP; ++q)
+      acc[r][q] = q + 1 < NVP ? _mm512_loadu_ps(C + r * ldc + q * 16) : _mm512_maskz_loadu_ps(last, C + r * ldc + q * 16);
+  for (int k = 0; k < K; ++k) {
+    __m512 b[NVP];
+    for (int q = 0; q < NVP; ++q) b[q] = _mm512_loadu_ps(B + static_cast<long>(k) * ldb + q * 16);
+    for (int r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(TransA ? A[static_cast<long>(k) * lda + r] : A[r * static_cast<long>(lda) + k]);
+      for (int q = 0; q < NVP; ++q) acc[r][q] = _mm512_fmadd_ps(a, b[q], acc[r][q]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < NVP; ++q) {
+      if (q + 1 < NVP) {
+        _mm512_storeu_ps(C + r * ldc + q * 16, acc[r][q]);
+      } else {
+        _mm512_mask_storeu_ps(C + r * ldc + q * 16, last, acc[r][q]);
+      }
+    }
+}
+
+// Rows of op(A) start at A0 + i * row_step (1 with TransA, lda without).
+template <int NVP, bool TransA>
+__attribute__((target("arch=x86-64-v4"))) inline void gemm_partial_panel_avx512(int M, int kc, const float* __restrict A0, long row_step,
+                                                                               int lda, const float* __restrict panel,
+                                                                               float* __restrict C, int ldc, int width) {
+  constexpr int MR = IsaAvx512::MR, PW = IsaAvx512::PW;
+  const __mmask16 last = static_cast<__mmask16>(_bzhi_u32(0xFFFFu, static_cast<unsigned>(width - (NVP - 1) * 16)));
+  int i = 0;
+  for (; i + MR <= M; i += MR) gemm_tile_masked_avx512<MR, NVP, TransA>(kc, A0 + i * row_step, lda, panel, PW, C + static_cast<long>(i) * ldc, ldc, last);
+  for (; i + 4 <= M; i += 4) gemm_tile_masked_avx512<4, NVP, TransA>(kc, A0 + i * row_step, lda, panel, PW, C + static_cast<long>(i) * ldc, ldc, last);
+  for (; i < M; ++i) gemm_tile_masked_avx512<1, NVP, TransA>(kc, A0 + i * row_step, lda, panel, PW, C + static_cast<long>(i) * ldc, ldc, last);
+}
+#endif
+
 // C[M x N] += op(A)[M x K] B[K x N] with B packed (pack_transposed, pack_plain or store_packed_row). op(A) is
 // A [M x K] (row stride lda) or, with TransA, the transpose of A [K x M] (row stride lda).
 template <class Isa, bool TransA = false>
@@ -559,9 +604,21 @@ SG_INLINE void gemm_packed_accumulate(int M, int N, int K, const float* __restri
         }
         for (; i < M; ++i) gemm_tile<Isa, 1, NV, TransA>(kc, a_row(i), lda, panel, PW, C + static_cast<long>(i) * ldc + j, ldc);
       } else {
+        const int width = N - j;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if constexpr (Isa::W == 16) {
+          const long step = TransA ? 1 : lda;
+          switch ((width + 15) / 16) {
+            case 1: gemm_partial_panel_avx512<1, TransA>(M, kc, a_row(0), step, lda, panel, C + j, ldc, width); break;
+            case 2: gemm_partial_panel_avx512<2, TransA>(M, kc, a_row(0), step, lda, panel, C + j, ldc, width); break;
+            case 3: gemm_partial_panel_avx512<3, TransA>(M, kc, a_row(0), step, lda, panel, C + j, ldc, width); break;
+            default: gemm_partial_panel_avx512<4, TransA>(M, kc, a_row(0), step, lda, panel, C + j, ldc, width); break;
+          }
+          continue;
+        }
+#endif
         // The last, partial panel: through a zero-padded tile so no store passes column N.
         alignas(64) float tile[PW];
-        const int width = N - j;
         for (int i = 0; i < M; ++i) {
           float* c = C + static_cast<long>(i) * ldc + j;
           for (int jj = 0; jj < PW; ++jj) tile[jj] = jj < width ? c[jj] : 0.0f;
