@@ -73,8 +73,11 @@ export function registerSweep(program: Command): void {
           threads: flags.threads,
           cacheDir: flags.cacheDir,
           signal: controller.signal,
-          onPlan: ({ total, todo, store }) => {
-            if (flags.progress !== 'none') err.write(`sweep: ${total} trials, ${total - todo} already done, ${todo} to run; results in ${store}\n`);
+          onPlan: ({ total, todo, store, pruned }) => {
+            if (flags.progress !== 'none') {
+              err.write(`sweep: ${total} trials, ${total - todo} already done, ${todo} to run; results in ${store}\n`);
+              if (pruned > 0) err.write(`sweep: removed ${pruned} pending trial(s) that the spec no longer has\n`);
+            }
             if (useBar && todo > 0) {
               bar = new cliProgress.SingleBar({ stream: err, format: 'trials [{bar}] {value}/{total}  failed {failed}  eta {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
               bar.start(todo, 0, { failed: 0 });

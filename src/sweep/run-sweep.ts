@@ -14,7 +14,8 @@ import { ResultStore, type TrialStatus } from './store.js';
 
 export interface SweepEvents {
   /** The sweep is registered: how many trials it has and how many are left to run. */
-  onPlan?: (plan: { total: number; todo: number; store: string }) => void;
+  /** pruned: pending trials of an earlier version of the spec, removed from the store. */
+  onPlan?: (plan: { total: number; todo: number; store: string; pruned: number }) => void;
   onStart?: (trial: Trial, allocation?: Allocation) => void;
   onEpoch?: (trial: Trial, p: TrialProgress) => void;
   onEnd?: (trial: Trial, status: 'done' | 'failed' | 'retry' | 'stopped' | 'queued', detail?: string) => void;
@@ -73,10 +74,10 @@ export async function runSweep(specInput: SweepSpec | string, options: SweepOpti
     // Trials a dead coordinator left 'running' run again, without losing one of their attempts. Through a queue,
     // 'running' mirrors the queue's own state, which the queue settles.
     if (!options.queue) store.releaseInterrupted(spec.name);
-    store.register(spec, trials);
+    const pruned = store.register(spec, trials);
     const done = new Set(store.trials(spec.name).filter((t) => t.status === 'done').map((t) => t.id));
     const todo = trials.filter((t) => !done.has(t.id));
-    options.onPlan?.({ total: trials.length, todo: todo.length, store: storeFile });
+    options.onPlan?.({ total: trials.length, todo: todo.length, store: storeFile, pruned });
     if (options.queue) {
       await runQueuedSweep(spec.name, todo, store, {
         url: options.queue,

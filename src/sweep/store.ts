@@ -261,8 +261,12 @@ export class ResultStore {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
   }
 
-  /** Records the sweep and its trials; trials already in the store keep their status and results. */
-  register(spec: SweepSpec, trials: Trial[]): void {
+  /**
+   * Records the sweep and its trials; trials already in the store keep their status and results. Pending trials of
+   * the sweep that the spec no longer has (an edited grid) are removed: they never ran, so nothing is lost, and
+   * they would otherwise stay 'pending' in every count and table. Returns how many were removed.
+   */
+  register(spec: SweepSpec, trials: Trial[]): number {
     const now = new Date().toISOString();
     const upsertSweep = this.db.prepare(
       'INSERT INTO sweeps (name, spec, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at',
@@ -270,9 +274,11 @@ export class ResultStore {
     const insertTrial = this.db.prepare(
       "INSERT INTO trials (id, sweep, idx, overrides, config, status) VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT(id) DO UPDATE SET idx = excluded.idx",
     );
-    this.db.transaction(() => {
+    const prune = this.db.prepare("DELETE FROM trials WHERE sweep = ? AND status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))");
+    return this.db.transaction(() => {
       upsertSweep.run(spec.name, JSON.stringify(spec), now, now);
       for (const t of trials) insertTrial.run(t.id, spec.name, t.index, JSON.stringify(t.overrides), JSON.stringify(t.config));
+      return prune.run(spec.name, JSON.stringify(trials.map((t) => t.id))).changes;
     })();
   }
 
