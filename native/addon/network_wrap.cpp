@@ -81,8 +81,14 @@ Napi::Value NetworkWrap::PartitionCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), engine_->partition_count(b));
 }
 
+std::unique_ptr<CallStaging> NetworkWrap::take_staging() {
+  return staging_ ? std::move(staging_) : std::make_unique<CallStaging>();
+}
+
 Napi::Value NetworkWrap::WorkspaceBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), engine_ ? static_cast<double>(engine_->workspace_bytes()) : 0.0);
+  if (!engine_) return Napi::Number::New(info.Env(), 0.0);
+  const std::int64_t staged = staging_ ? staging_->bytes() : 0;
+  return Napi::Number::New(info.Env(), static_cast<double>(engine_->workspace_bytes() + staged));
 }
 
 // planMemory(batchSize, steps, { threads, simd, backward, analog, compact, membrane }): bytes of the buffers such a
@@ -209,6 +215,7 @@ Napi::Value NetworkWrap::StreamSteps(const Napi::CallbackInfo& info) {
 Napi::Value NetworkWrap::Dispose(const Napi::CallbackInfo& info) {
   if (busy_) throw Napi::Error::New(info.Env(), "NativeNetwork: cannot dispose while a call is running");
   engine_.reset();
+  staging_.reset();
   return info.Env().Undefined();
 }
 

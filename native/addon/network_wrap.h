@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "../core/engine.h"
+#include "staged_call.h"
 
 namespace spikegrad::addon {
 
@@ -18,6 +19,9 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
 
   Engine& engine() { return *engine_; }
   void release() { busy_ = false; }
+  // The staged buffers of the last finished call (or new ones), for the next call to fill; and their return.
+  std::unique_ptr<CallStaging> take_staging();
+  void keep_staging(std::unique_ptr<CallStaging> staging) noexcept { staging_ = std::move(staging); }
 
  private:
   Napi::Value ParameterLayout(const Napi::CallbackInfo& info);
@@ -30,6 +34,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<CallStaging> staging_;
   bool busy_ = false;
 };
 

@@ -23,7 +23,6 @@ void SafeAsyncWorker::guard(const std::function<void()>& work) {
 }
 
 void SafeAsyncWorker::OnWorkComplete(Napi::Env env, napi_status status) {
-  finish();
   napi_handle_scope scope = nullptr;
   if (status != napi_cancelled && napi_open_handle_scope(env, &scope) == napi_ok) {
     try {
@@ -47,6 +46,9 @@ void SafeAsyncWorker::OnWorkComplete(Napi::Env env, napi_status status) {
     }
     napi_close_handle_scope(env, scope);
   }
+  // After build_result: it reads buffers that finish() hands back to their owner for the next call. The
+  // Promise's reactions run after this function returns, so a next call they make finds the network free.
+  finish();
   Destroy();
 }
 

@@ -27,7 +27,8 @@ class SafeAsyncWorker : public Napi::AsyncWorker {
   void guard(const std::function<void()>& work);
   // The result, built on the JavaScript thread; may throw a Napi::Error, which rejects the Promise.
   virtual Napi::Value build_result(Napi::Env env) = 0;
-  // Called exactly once when the call is over, whatever happened (no JavaScript may run here).
+  // Called exactly once when the call is over, after its result was built, whatever happened (no JavaScript may
+  // run here).
   virtual void finish() noexcept {}
 
   void OnWorkComplete(Napi::Env env, napi_status status) override;

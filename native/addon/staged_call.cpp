@@ -31,6 +31,9 @@ void copy_into(const Napi::TypedArray& array, Vector& out) {
 
 void stage_batch(const Napi::Value& value, StagedBatch& out) {
   const Napi::Object o = expect_object(value, "batch");
+  // A reused StagedBatch still points at the previous call's arrays: labels or values that this batch lacks
+  // must not be read from it.
+  out.view = InputBatch{};
   InputBatch& b = out.view;
   b.size = expect_int(o, "size", "batch.size", 1, kMaxBatchSize);
   b.steps = expect_int(o, "steps", "batch.steps", 1, kMaxSteps);
@@ -63,10 +66,16 @@ void stage_batch(const Napi::Value& value, StagedBatch& out) {
   }
 }
 
+std::int64_t CallStaging::bytes() const {
+  return static_cast<std::int64_t>(4 * (batch.offsets.capacity() + batch.times.capacity() + batch.units.capacity() +
+                                        batch.labels.capacity() + batch.values.capacity() + weights.arena.capacity() +
+                                        gradients.arena.capacity()));
+}
+
 void allocate_tensors(const std::vector<ParameterInfo>& layout, StagedTensors& out) {
   std::int64_t total = 0;
   for (const ParameterInfo& p : layout) total += round_to_line(p.size());
-  out.arena.assign(static_cast<std::size_t>(total), 0.0f);
+  out.arena.assign(static_cast<std::size_t>(total), 0.0f);  // within the capacity: no new memory
   out.data.clear();
   out.sizes.clear();
   out.names.clear();

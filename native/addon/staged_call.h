@@ -39,13 +39,24 @@ struct StagedTensors {
   std::vector<const float*> const_data() const { return std::vector<const float*>(data.begin(), data.end()); }
 };
 
+// The staged buffers of one engine call. A network keeps the set of its last finished call and hands it to the
+// next one (NetworkWrap::take_staging), so a training loop reuses the same memory instead of mapping and faulting
+// in fresh pages for the weights, gradients and batch of every call. A call owns its set while it runs.
+struct CallStaging {
+  StagedBatch batch;
+  StagedTensors weights;
+  StagedTensors gradients;
+
+  std::int64_t bytes() const;
+};
+
 // Reads and copies a batch object ({ size, steps, offsets, times, units | values, labels? }).
 void stage_batch(const Napi::Value& value, StagedBatch& out);
 
 // Copies an array of Float32Arrays matching the parameter layout (same count, each of rows*cols elements).
 void stage_tensors(const Napi::Value& value, const std::vector<ParameterInfo>& layout, const std::string& field,
                    StagedTensors& out);
-// Zeroed tensors shaped like the layout (outputs of a call).
+// Zeroed tensors shaped like the layout (outputs of a call); reuses `out`'s arena when it has the layout's size.
 void allocate_tensors(const std::vector<ParameterInfo>& layout, StagedTensors& out);
 
 // A caller's output array that receives a copy of a staged buffer when the call completes.

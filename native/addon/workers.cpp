@@ -7,11 +7,19 @@
 
 namespace spikegrad::addon {
 
-EngineWorker::EngineWorker(Napi::Env env, NetworkWrap* owner) : SafeAsyncWorker(env, "spikegrad"), owner_(owner) {
+EngineWorker::EngineWorker(Napi::Env env, NetworkWrap* owner)
+    : SafeAsyncWorker(env, "spikegrad"),
+      owner_(owner),
+      staging_(owner->take_staging()),
+      batch_(staging_->batch),
+      weights_(staging_->weights) {
   owner_ref_ = Napi::Persistent(owner->Value());
 }
 
-void EngineWorker::finish() noexcept { owner_->release(); }
+void EngineWorker::finish() noexcept {
+  owner_->keep_staging(std::move(staging_));
+  owner_->release();
+}
 
 Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) const {
   Napi::Object out = Napi::Object::New(env);
@@ -57,7 +65,7 @@ Napi::Object EngineWorker::summary_object(Napi::Env env, const BatchResult& r) c
 
 // lossAndGradient(batch, weights: Float32Array[], gradients: Float32Array[], options)
 LossAndGradientWorker::LossAndGradientWorker(const Napi::CallbackInfo& info, NetworkWrap* owner)
-    : EngineWorker(info.Env(), owner) {
+    : EngineWorker(info.Env(), owner), gradients_(staging_->gradients) {
   const auto& layout = owner->engine().parameters();
   options_ = read_run_options(info[3]);
   // The gradient arrays are checked before anything is copied, so a bad call costs no copy.

@@ -24,8 +24,9 @@ class EngineWorker : public SafeAsyncWorker {
 
   Napi::ObjectReference owner_ref_;
   NetworkWrap* owner_;
-  StagedBatch batch_;
-  StagedTensors weights_;
+  std::unique_ptr<CallStaging> staging_;  // this call's copies, handed back to the network by finish()
+  StagedBatch& batch_;
+  StagedTensors& weights_;
   RunOptions options_;
   BatchResult result_;
 };
@@ -37,7 +38,7 @@ class LossAndGradientWorker : public EngineWorker {
 
  private:
   Napi::Value build_result(Napi::Env env) override;
-  StagedTensors gradients_;
+  StagedTensors& gradients_;
   std::vector<OutputTarget> gradient_targets_;
 };
 
