@@ -27,6 +27,21 @@ SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M
                          ctx.ws->peak_step.data() + static_cast<std::int64_t>(b0) * C, m, ctx.steps, M * C, gY);
 }
 
+// Asks for sample b's rows of step n-1 (its pre-reset values and spikes) while step n is worked on. The pass
+// reads one row per sample of the chunk at each step: as many interleaved address streams as the chunk has
+// samples, more than the hardware prefetchers follow, so without this each row's first lines come from memory
+// while the adjoint step waits. Time is stored reversed: step n-1's rows follow step n's.
+SG_INLINE void prefetch_next_step(const PassContext& ctx, const LayerView& layer, const StateRows& state, int b, int n,
+                                  const std::uint8_t* spikes_n) {
+  const int H = layer.size;
+  const char* spikes_next = reinterpret_cast<const char*>(spikes_n + H);
+  for (int k = 0; k < H; k += 64) __builtin_prefetch(spikes_next + k, 0, 3);
+  const char* values_next = ctx.compact ? reinterpret_cast<const char*>(layer.buffers->pre_reset_compact.data() + state.row(b, n - 1))
+                                        : reinterpret_cast<const char*>(state.values + state.row(b, n - 1));
+  const int bytes = H * (ctx.compact ? 2 : 4);
+  for (int k = 0; k < bytes; k += 64) __builtin_prefetch(values_next + k, 0, 3);
+}
+
 template <class Isa, SurrogateShape Shape>
 SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& layer, const StateRows& state, int b0, int M,
                                    int n, float* gU, float* gI, const float* gS, float* compact_row) {
@@ -34,6 +49,7 @@ SG_INLINE void backward_layer_rows(const PassContext& ctx, const LayerView& laye
   const int T = ctx.steps;
   for (int r = 0; r < M; ++r) {
     const std::uint8_t* spikes_n = layer.buffers->spikes.data() + spikes_row(b0 + r, n, T, H);
+    if (n > 0) prefetch_next_step(ctx, layer, state, b0 + r, n, spikes_n);
     // At n = 0 the pre-reset value is 0, so U[0] = 0 whatever mask is passed as the previous step's. (Time is
     // stored reversed: step n-1 is the next row.)
     const std::uint8_t* spikes_prev = n > 0 ? spikes_n + H : spikes_n;
