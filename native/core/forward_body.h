@@ -191,7 +191,13 @@ SG_INLINE void simulate_readout(const PassContext& ctx, int b0, int M, float* sc
       if (ctx.record_readout != nullptr) {
         std::memcpy(ctx.record_readout + (static_cast<std::int64_t>(b) * T + n) * C, Y + static_cast<std::int64_t>(r) * C, sizeof(float) * C);
       }
-      const int count = collect_spikes<Isa>(spikes + spikes_row(b, n, T, H), H, spike_list);
+      const std::uint8_t* row = spikes + spikes_row(b, n, T, H);
+      // Sample b's next spike row (time reversed: the row before this one). The step reads one row per sample,
+      // as many interleaved streams as the chunk has samples, which the hardware prefetchers do not follow.
+      if (n + 1 < T) {
+        for (int k = 0; k < H; k += 64) __builtin_prefetch(row - H + k, 0, 3);
+      }
+      const int count = collect_spikes<Isa>(row, H, spike_list);
       if (count > 0) add_rows_to<Isa>(Jr, C, ctx.readout_weights, C, spike_list, count, ctx.readout_weights, C, nullptr, 0);
     }
   }
