@@ -34,12 +34,12 @@ SG_INLINE void add_readout_direct_gradient(const PassContext& ctx, int b0, int M
 SG_INLINE void prefetch_next_step(const PassContext& ctx, const LayerView& layer, const StateRows& state, int b, int n,
                                   const std::uint8_t* spikes_n) {
   const int H = layer.size;
-  const char* spikes_next = reinterpret_cast<const char*>(spikes_n + H);
-  for (int k = 0; k < H; k += 64) __builtin_prefetch(spikes_next + k, 0, 3);
-  const char* values_next = ctx.compact ? reinterpret_cast<const char*>(layer.buffers->pre_reset_compact.data() + state.row(b, n - 1))
-                                        : reinterpret_cast<const char*>(state.values + state.row(b, n - 1));
-  const int bytes = H * (ctx.compact ? 2 : 4);
-  for (int k = 0; k < bytes; k += 64) __builtin_prefetch(values_next + k, 0, 3);
+  prefetch_bytes(spikes_n + H, H);
+  if (ctx.compact) {
+    prefetch_bytes(layer.buffers->pre_reset_compact.data() + state.row(b, n - 1), H * 2);
+  } else {
+    prefetch_bytes(state.values + state.row(b, n - 1), H * 4);
+  }
 }
 
 template <class Isa, SurrogateShape Shape>

@@ -194,9 +194,7 @@ SG_INLINE void simulate_readout(const PassContext& ctx, int b0, int M, float* sc
       const std::uint8_t* row = spikes + spikes_row(b, n, T, H);
       // Sample b's next spike row (time reversed: the row before this one). The step reads one row per sample,
       // as many interleaved streams as the chunk has samples, which the hardware prefetchers do not follow.
-      if (n + 1 < T) {
-        for (int k = 0; k < H; k += 64) __builtin_prefetch(row - H + k, 0, 3);
-      }
+      if (n + 1 < T) prefetch_bytes(row - H, H);
       const int count = collect_spikes<Isa>(row, H, spike_list);
       if (count > 0) add_rows_to<Isa>(Jr, C, ctx.readout_weights, C, spike_list, count, ctx.readout_weights, C, nullptr, 0);
     }
