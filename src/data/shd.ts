@@ -15,6 +15,7 @@ import { parseWithSchema } from '../util/validate.js';
 import type { DatasetSplits, EventDataset } from './dataset.js';
 import { EventsBuilder } from './events-builder.js';
 import { asHdf5Error, datasetLength, forEachVlen, openHdf5, readPlain } from './hdf5.js';
+import { readHeidelbergInWorker } from './shd-worker-client.js';
 import { holdOutGroups, holdOutRandom } from './splits.js';
 
 export type HeidelbergName = 'shd' | 'ssc';
@@ -96,10 +97,17 @@ export interface BinningReport {
   clipped: number;
 }
 
+/**
+ * Reads one SHD/SSC file. The HDF5 library runs in a worker thread (shd-worker.ts): on some damaged files it
+ * loops forever inside one read, which no code on the calling thread could interrupt. The worker reports
+ * progress every few hundred samples; when it has not for `stallSeconds` it is stopped and the read fails with an
+ * error naming the file.
+ */
 export async function readHeidelbergFile(
   file: string,
   o: HeidelbergOptions,
   name: string,
+  stallSeconds = 30,
 ): Promise<{ data: EventDataset; report: BinningReport }> {
   const expected = OFFICIAL_MD5[path.basename(file)];
   if (o.verify && expected) {
@@ -108,6 +116,16 @@ export async function readHeidelbergFile(
       throw new Error(`${file}: md5 ${actual} differs from the official ${expected}; the download is damaged (or pass verify: false / --no-verify)`);
     }
   }
+  return readHeidelbergInWorker(file, o, name, stallSeconds);
+}
+
+/** The reading itself, on this thread (the worker's job); `onProgress` is called every 256 samples. */
+export async function readHeidelbergHdf5(
+  file: string,
+  o: HeidelbergOptions,
+  name: string,
+  onProgress: () => void = () => undefined,
+): Promise<{ data: EventDataset; report: BinningReport }> {
   const h5 = await openHdf5(file);
   try {
     const dt = o.dt ?? o.maxTime / o.steps;
@@ -128,6 +146,7 @@ export async function readHeidelbergFile(
     const unitOffsets = new Float64Array(n + 1);
     let unitStore = new Int32Array(1 << 16);
     forEachVlen(h5, 'spikes/units', (i, values, length) => {
+      if (i % 256 === 0) onProgress();
       if (i >= n) return;
       const at = unitOffsets[i];
       if (at + length > unitStore.length) {
@@ -153,6 +172,7 @@ export async function readHeidelbergFile(
     let outSteps = new Int32Array(1 << 12);
     let outUnits = new Int32Array(1 << 12);
     forEachVlen(h5, 'spikes/times', (i, times, length) => {
+      if (i % 256 === 0) onProgress();
       if (i >= n) return;
       const begin = unitOffsets[i];
       if (unitOffsets[i + 1] - begin !== length) {
