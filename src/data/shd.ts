@@ -15,7 +15,7 @@ import { parseWithSchema } from '../util/validate.js';
 import type { DatasetSplits, EventDataset } from './dataset.js';
 import { EventsBuilder } from './events-builder.js';
 import { asHdf5Error, datasetLength, forEachVlen, openHdf5, readPlain } from './hdf5.js';
-import { readHeidelbergInWorker } from './shd-worker-client.js';
+import { readHeidelbergInWorker } from './hdf5-worker-client.js';
 import { holdOutGroups, holdOutRandom } from './splits.js';
 
 export type HeidelbergName = 'shd' | 'ssc';
@@ -98,7 +98,7 @@ export interface BinningReport {
 }
 
 /**
- * Reads one SHD/SSC file. The HDF5 library runs in a worker thread (shd-worker.ts): on some damaged files it
+ * Reads one SHD/SSC file. The HDF5 library runs in a worker thread (hdf5-worker.ts): on some damaged files it
  * loops forever inside one read, which no code on the calling thread could interrupt. The worker reports
  * progress every few hundred samples; when it has not for `stallSeconds` it is stopped and the read fails with an
  * error naming the file.

@@ -19,7 +19,8 @@
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { asHdf5Error, createHdf5, type Hdf5Tree, type Hdf5Value, isHdf5Value, openHdf5, readTree } from '../data/hdf5.js';
+import { createHdf5, type Hdf5Tree, type Hdf5Value, isHdf5Value } from '../data/hdf5.js';
+import { readTreeInWorker } from '../data/hdf5-worker-client.js';
 import { type NetworkConfig, parameterShapesOf, parseNetworkConfig } from '../model/config.js';
 
 /** A NIR file spikegrad cannot read or simulate exactly; the message names the file and the node. */
@@ -179,15 +180,8 @@ export interface NirImportOptions {
 
 /** Reads a NIR file of the family spikegrad simulates: the network config and its weights. */
 export async function readNir(file: string, options: NirImportOptions = {}): Promise<{ config: NetworkConfig; parameters: Record<string, Float32Array> }> {
-  const h5 = await openHdf5(file);
-  let tree: Hdf5Tree;
-  try {
-    tree = readTree(h5, '/node');
-  } catch (err) {
-    throw asHdf5Error(file, err);
-  } finally {
-    h5.close();
-  }
+  // In a worker that is stopped if HDF5 hangs on a damaged file (data/hdf5-worker-client.ts).
+  const tree = await readTreeInWorker(file, '/node');
   const fail = (message: string): never => {
     throw new NirError(file, message);
   };
