@@ -193,11 +193,13 @@ describe('spikegrad report', () => {
       'differentiable|1|beta 1 / lr 0.05|2|0.6',
       'differentiable|2|beta 1 / lr 0.05|2|0.7',
     ]);
-    // Each point is labelled with its cell; the subtitle says so, on a line of its own.
+    // Each point is labelled with its cell; the subtitle says so, on lines of its own (short ones: the figure takes
+    // the estimated width of its longest title line).
     const svg = readFileSync(path.join(tmp, 'out-grid', 'reset-depth.svg'), 'utf8');
     expect(svg).toContain('>10 / 0.01</text>');
     expect(svg).toContain('>1 / 0.05</text>');
-    expect(svg).toContain('<tspan>each point: the best scale and learning rate of its condition and depth by validation (labelled beta / lr)</tspan>');
+    expect(svg).toContain('<tspan>each point: the best scale and learning rate of its condition and depth</tspan>');
+    expect(svg).toContain('>by validation (labelled beta / lr)</tspan>');
   });
 
   it('chooses the best cell of a two-stage sweep on the seeds every cell has', async () => {

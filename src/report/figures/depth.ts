@@ -29,7 +29,11 @@ export const resetDepth: FigureRecipe = {
     const shown = grid ? bestCells(rows, condition, cellOf).flatMap((c) => c.rows) : rows;
     return meanLines(shown, {
       title: 'Reset handling and surrogate normalization over depth',
-      subtitle: grid ? ['each point: the best scale and learning rate of its condition and depth by validation (labelled beta / lr)', subtitle(shown)] : subtitle(shown),
+      // Short lines: the renderer estimates text width without a font and overestimates it, and the figure takes
+      // the width of its longest estimated line (one 105-character line left a third of the figure blank).
+      subtitle: grid
+        ? ['each point: the best scale and learning rate of its condition and depth', 'by validation (labelled beta / lr)', subtitle(shown)]
+        : subtitle(shown),
       x: { of: depth, title: 'hidden layers', type: 'ordinal' },
       color: { of: (r) => r.config.network.reset, title: 'reset' },
       column: { of: panel, title: null },

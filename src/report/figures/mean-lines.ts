@@ -47,7 +47,14 @@ export function meanLines(rows: TrialRow[], o: MeanLinesOptions): { spec: TopLev
     ],
   };
   const lines = o.subtitle === undefined ? [] : Array.isArray(o.subtitle) ? [...o.subtitle] : [o.subtitle];
-  if (classes > 0) lines.push(`${lines.pop() ?? ''}${lines.length > 0 ? '; ' : ''}dotted: chance (1/${classes})`);
+  // The chance note joins the last line while that stays short: the renderer estimates text width without a
+  // font and overestimates it, and the figure takes the width of its longest estimated title line.
+  if (classes > 0) {
+    const chance = `dotted: chance (1/${classes})`;
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + chance.length + 2 <= 70) lines[lines.length - 1] = `${last}; ${chance}`;
+    else lines.push(chance);
+  }
   const title = { text: o.title, ...(lines.length > 0 ? { subtitle: lines.length === 1 ? lines[0] : lines } : {}) };
   const spec = (
     o.column
