@@ -83,8 +83,13 @@ export const bestPerShape: FigureRecipe = {
     const y = { field: 'testAccuracy', type: 'quantitative', title: 'test accuracy' };
     const spec = {
       $schema: SCHEMA,
-      title: { text: 'Best test accuracy per surrogate shape', subtitle: `best scale and learning rate by validation accuracy; bar: mean, line: ±1 s.d., dots: seeds; dashed: chance (${(chance * 100).toFixed(0)} %)` },
-      width: 60 * table.length,
+      // Short subtitle lines (the renderer overestimates text width, and the figure takes its longest title line's
+      // width) and a step wide enough for horizontal labels such as "zero (true gradient)".
+      title: {
+        text: 'Best test accuracy per surrogate shape',
+        subtitle: ['best scale and learning rate by validation accuracy', `bar: mean, line: ±1 s.d., dots: seeds; dashed: chance (${(chance * 100).toFixed(0)} %)`],
+      },
+      width: 110 * table.length,
       height: 220,
       data: { values: points },
       layer: [
