@@ -19,6 +19,9 @@ export type Hdf5Job =
 
 type EventDatasetInit = ConstructorParameters<typeof EventDataset>[0];
 
+/** Seconds without progress after which a read is stopped (a chunk of 1024 SHD samples reads in well under one). */
+export const HDF5_STALL_SECONDS = 30;
+
 /** What the worker posts: progress, its result (arrays transferred), or the error it ended with. */
 export type Hdf5WorkerMessage =
   | { kind: 'progress' }
@@ -88,7 +91,7 @@ export async function readHeidelbergInWorker(
 }
 
 /** The group at `group` of an HDF5 file and everything below it (readTree in the worker). */
-export async function readTreeInWorker(file: string, group: string, stallSeconds = 30): Promise<Hdf5Tree> {
+export async function readTreeInWorker(file: string, group: string, stallSeconds = HDF5_STALL_SECONDS): Promise<Hdf5Tree> {
   const m = await runHdf5Job({ kind: 'tree', file, group }, stallSeconds);
   if (m.kind !== 'tree') throw new Error(`${file}: the HDF5 worker answered a ${m.kind} job`);
   return m.tree;

@@ -15,7 +15,7 @@ import { parseWithSchema } from '../util/validate.js';
 import type { DatasetSplits, EventDataset } from './dataset.js';
 import { EventsBuilder } from './events-builder.js';
 import { asHdf5Error, datasetLength, forEachVlen, openHdf5, readPlain } from './hdf5.js';
-import { readHeidelbergInWorker } from './hdf5-worker-client.js';
+import { HDF5_STALL_SECONDS, readHeidelbergInWorker } from './hdf5-worker-client.js';
 import { holdOutGroups, holdOutRandom } from './splits.js';
 
 export type HeidelbergName = 'shd' | 'ssc';
@@ -107,7 +107,7 @@ export async function readHeidelbergFile(
   file: string,
   o: HeidelbergOptions,
   name: string,
-  stallSeconds = 30,
+  stallSeconds = HDF5_STALL_SECONDS,
 ): Promise<{ data: EventDataset; report: BinningReport }> {
   const expected = OFFICIAL_MD5[path.basename(file)];
   if (o.verify && expected) {
